@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The container's cgroup, on whatever layout the host has: pure cgroup v2, pure v1, or
+ * hybrid (v1 controllers plus a cgroup2 mount that owns some controllers, as on our own
+ * machines: hugetlb lives on /sys/fs/cgroup/unified).  The layout is read from
+ * /proc/self/mountinfo and /proc/self/cgroup, never assumed.  Each resource goes to the
+ * hierarchy that owns its controller.  A v1 driver and a v2 driver sit behind one vtable
+ * (cgroup-internal.h); this header is all the runtime sees.
+ *
+ * Paths: `cgroups_path` absolute = from each hierarchy's root; relative = under the
+ * runtime's own cgroup (of that hierarchy); NULL = "/tong/<id>".
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tong/error.h"
+#include "spec/spec.h"
+
+typedef struct tong_cgroup tong_cgroup;
+
+/* One mounted hierarchy the container is placed in, for mounting cgroupfs in the container. */
+typedef struct tong_cgroup_hier {
+        int version;            /* 1 or 2 */
+        const char *mountpoint; /* host mount point: "/sys/fs/cgroup/memory", "/sys/fs/cgroup" */
+        const char *options;    /* v1 mount options naming the controllers: "memory",
+                                 * "cpu,cpuacct", "name=systemd"; NULL for v2 */
+        const char *path;       /* the container's cgroup, relative to the hierarchy root */
+} tong_cgroup_hier;
+
+/* Resolve the layout and the container's paths.  Touches nothing. */
+int tong_cgroup_new(const char *cgroups_path, const char *id, tong_cgroup **ret, tong_err **err);
+/* Re-open a cgroup recorded in the state store (tong_cgroup_path() of a created one). */
+int tong_cgroup_open(const char *abs_path, tong_cgroup **ret, tong_err **err);
+tong_cgroup *tong_cgroup_free(tong_cgroup *cg);
+static inline void tong_cgroup_freep(tong_cgroup **cg)
+{
+        *cg = tong_cgroup_free(*cg);
+}
+
+/* The resolved absolute path ("/tong/web"), the same in every hierarchy. */
+const char *tong_cgroup_path(const tong_cgroup *cg);
+
+/*
+ * mkdir the cgroup in every hierarchy (parents too), check it is fit (an existing non-empty
+ * or frozen cgroup is an error, config-linux.md), enable the controllers on v2, and apply
+ * `res` (may be NULL).  On failure everything this call created is removed again.
+ */
+int tong_cgroup_create(tong_cgroup *cg, const tong_resources *res, tong_err **err);
+
+/* O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1 if none. */
+int tong_cgroup_v2_fd(const tong_cgroup *cg);
+
+/* Move pid into the cgroup in every hierarchy; skip_v2: it was cloned into it already. */
+int tong_cgroup_enter(const tong_cgroup *cg, pid_t pid, bool skip_v2, tong_err **err);
+
+int tong_cgroup_apply(const tong_cgroup *cg, const tong_resources *res, tong_err **err);
+
+/* Freezer (v1) / cgroup.freeze (v2).  Waits until the state is reached. */
+int tong_cgroup_freeze(const tong_cgroup *cg, bool frozen, tong_err **err);
+/* 1 frozen, 0 not, -errno. */
+int tong_cgroup_is_frozen(const tong_cgroup *cg);
+
+/* Signal every process in the cgroup (cgroup.kill on v2 for SIGKILL where available). */
+int tong_cgroup_kill_all(const tong_cgroup *cg, int sig, tong_err **err);
+
+/* Pids in the cgroup (read from the first hierarchy that has the container). */
+int tong_cgroup_pids(const tong_cgroup *cg, pid_t **ret, size_t *ret_n, tong_err **err);
+
+/* rmdir in every hierarchy; missing directories are fine.  Never follows symlinks. */
+int tong_cgroup_destroy(const tong_cgroup *cg, tong_err **err);
+
+/* The hierarchies, for mounting cgroupfs inside the container. */
+size_t tong_cgroup_hierarchies(const tong_cgroup *cg, const tong_cgroup_hier **ret);
