@@ -14,7 +14,10 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <stddef.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/mempolicy.h>
 
 #include "tong/log.h"
@@ -566,4 +569,32 @@ TEST(process_mark_fds_cloexec_keeps_preserved)
         ASSERT_EQ(fcntl(a, F_GETFD) & FD_CLOEXEC, 0);
         ASSERT_EQ(fcntl(b, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
         ASSERT_EQ(fcntl(c, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+}
+
+/* A seccomp filter that makes close_range(2) fail with ENOSYS, as on kernels before 5.9. */
+static void deny_close_range(void)
+{
+        struct sock_filter f[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_close_range, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = { .len = ELEMENTSOF(f), .filter = f };
+
+        ASSERT_OK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+        ASSERT_OK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0));
+}
+
+TEST(process_mark_fds_cloexec_without_close_range)
+{
+        int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY);
+
+        ASSERT_TRUE(a >= 3 && b > a);
+        deny_close_range();
+        ASSERT_EQ(syscall(__NR_close_range, 3, 3, 0), -1);
+        ASSERT_EQ(errno, ENOSYS);
+        ASSERT_OK(tong_process_mark_fds_cloexec((unsigned int)b, -1, NULL));
+        ASSERT_EQ(fcntl(a, F_GETFD) & FD_CLOEXEC, 0);
+        ASSERT_EQ(fcntl(b, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 }

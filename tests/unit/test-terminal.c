@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -219,7 +220,7 @@ static int setup_child(const char *root, int outfd)
 
         if (chroot_with_devpts(root) < 0)
                 return 10;
-        if (tong_terminal_setup(&p, true, &master, &err) < 0) {
+        if (tong_terminal_setup(&p, &master, &err) < 0) {
                 dprintf(outfd, "E: %s\n", err->msg);
                 return 11;
         }
@@ -261,7 +262,7 @@ static int symlink_console_child(const char *root, int outfd)
         (void)close(fd);
         if (chroot_with_devpts(root) < 0)
                 return 10;
-        if (tong_terminal_setup(&p, true, &master, &err) != -ELOOP)
+        if (tong_terminal_setup(&p, &master, &err) != -ELOOP)
                 return 11;
         dprintf(outfd, "%s\n", err->msg);
         return 0;
@@ -312,4 +313,50 @@ TEST(terminal_relay_until_hangup)
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         ASSERT_STR_CONTAINS(out, "pong");
         (void)close(pty.master);
+}
+
+static bool wait_size(int fd, unsigned short rows, unsigned short cols)
+{
+        for (int i = 0; i < 500; i++) {
+                struct winsize ws;
+
+                if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row == rows && ws.ws_col == cols)
+                        return true;
+                (void)usleep(10000);
+        }
+        return false;
+}
+
+TEST(terminal_relay_forwards_window_size)
+{
+        _cleanup_(tong_err_freep) tong_err *err = NULL;
+        struct winsize ws = { .ws_row = 33, .ws_col = 99 };
+        int outp[2], status;
+        tong_pty ctr, caller;
+        pid_t pid;
+
+        ASSERT_OK(tong_terminal_open_pty("/dev/pts/ptmx", &ctr, NULL));
+        ASSERT_OK(tong_terminal_open_pty("/dev/pts/ptmx", &caller, NULL));
+        ASSERT_OK(ioctl(caller.master, TIOCSWINSZ, &ws));
+        ASSERT_OK(pipe2(outp, O_CLOEXEC));
+        pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                struct winsize big = { .ws_row = 44, .ws_col = 111 };
+
+                (void)close(ctr.master);
+                /* The relay copies the caller's size at start, and again on SIGWINCH. */
+                if (!wait_size(ctr.slave, 33, 99))
+                        _exit(1);
+                if (ioctl(caller.master, TIOCSWINSZ, &big) < 0 || kill(getppid(), SIGWINCH) < 0)
+                        _exit(2);
+                _exit(wait_size(ctr.slave, 44, 111) ? 0 : 3);
+        }
+        (void)close(ctr.slave);
+        ASSERT_OK(tong_terminal_relay(caller.slave, outp[1], ctr.master, &err));
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status));
+        ASSERT_EQ(WEXITSTATUS(status), 0);
+        tong_pty_close(&ctr);
+        tong_pty_close(&caller);
 }

@@ -200,7 +200,8 @@ int tong_terminal_set_stdio(int slave, tong_err **err)
         return 0;
 }
 
-int tong_terminal_setup(const tong_process *p, bool mount_console, int *ret_master, tong_err **err)
+static int terminal_setup(const tong_process *p, bool mount_console, int *ret_master,
+                          tong_err **err)
 {
         _cleanup_(tong_pty_close) tong_pty pty = { -EBADF, -EBADF, 0 };
         int r;
@@ -223,6 +224,16 @@ int tong_terminal_setup(const tong_process *p, bool mount_console, int *ret_mast
                 return tong_err_prefix(err, r, "process.terminal");
         *ret_master = TAKE_FD(pty.master);
         return 0;
+}
+
+int tong_terminal_setup(const tong_process *p, int *ret_master, tong_err **err)
+{
+        return terminal_setup(p, true, ret_master, err);
+}
+
+int tong_terminal_setup_exec(const tong_process *p, int *ret_master, tong_err **err)
+{
+        return terminal_setup(p, false, ret_master, err);
 }
 
 /* ------------------------------------------------------------------ console socket */

@@ -53,11 +53,13 @@ int tong_terminal_mount_console(int slave, tong_err **err);
 int tong_terminal_set_stdio(int slave, tong_err **err);
 
 /*
- * All of the container side: open the pty, apply process.consoleSize, bind /dev/console
- * (when mount_console: the init process; runc skips it for `exec`), make it the controlling
- * terminal and stdio.  *ret_master is the master for the console socket.
+ * All of the container side for the init process: open the pty, apply process.consoleSize,
+ * bind it onto /dev/console, make it the controlling terminal and stdio.  *ret_master is the
+ * master for the console socket.
  */
-int tong_terminal_setup(const tong_process *p, bool mount_console, int *ret_master, tong_err **err);
+int tong_terminal_setup(const tong_process *p, int *ret_master, tong_err **err);
+/* The same for `exec -t`: /dev/console stays the init's (runc does not mount it either). */
+int tong_terminal_setup_exec(const tong_process *p, int *ret_master, tong_err **err);
 
 /*
  * runc's console-socket protocol (utils.SendFile/SendRawFd): one sendmsg(2) carrying `name`
