@@ -197,6 +197,41 @@ TEST(process_setup_user_reports_bad_cwd)
         ASSERT_STR_CONTAINS(out, "E: process.cwd: chdir to \"/nonexistent-tong-cwd\"");
 }
 
+static int userns_child(void *arg, int outfd)
+{
+        _cleanup_(tong_err_freep) tong_err *err = NULL;
+        tong_process *p = arg;
+
+        /* Like rootless: only our own ids mapped, setgroups denied. */
+        if (unshare(CLONE_NEWUSER) < 0 ||
+            write_file_at(AT_FDCWD, "/proc/self/setgroups", "deny") < 0 ||
+            write_file_at(AT_FDCWD, "/proc/self/uid_map", "0 0 1") < 0 ||
+            write_file_at(AT_FDCWD, "/proc/self/gid_map", "0 0 1") < 0)
+                return 10;
+        if (tong_process_setup_user(p, &err) < 0) {
+                dprintf(outfd, "E: %s\n", err->msg);
+                return 1;
+        }
+        dump_status(outfd);
+        return 0;
+}
+
+TEST(process_setup_user_in_user_namespace)
+{
+        _cleanup_free_ char *out = NULL;
+        tong_process p = { .user = { .uid = 0, .gid = 0 } };
+
+        /* setgroups([]) is refused there: accepted, as runc does for rootless. */
+        ASSERT_EQ(run_child(userns_child, &p, &out), 0);
+        ASSERT_STR_CONTAINS(out, "Uid:\t0\t0\t0\t0\n");
+        free(out);
+        out = NULL;
+        p.user.gid = 1000;
+        ASSERT_EQ(run_child(userns_child, &p, &out), 1);
+        ASSERT_STR_CONTAINS(out, "E: process.user.gid: setresgid(1000) (gid not mapped in the "
+                                 "user namespace): Invalid argument");
+}
+
 /* ------------------------------------------------------------------ cwd verification */
 
 static int cwd_child(void *arg, int outfd)

@@ -401,10 +401,15 @@ static int switch_ids(const tong_user *u, tong_err **err)
         r = set_groups(u, err);
         if (r < 0)
                 return r;
+        /* EINVAL from the kernel: the id has no mapping in this user namespace. */
         if (setresgid(u->gid, u->gid, u->gid) < 0)
-                return tong_err_sys(err, errno, "process.user.gid: setresgid(%" PRIu32 ")", u->gid);
+                return tong_err_sys(
+                        err, errno, "process.user.gid: setresgid(%" PRIu32 ")%s", u->gid,
+                        errno == EINVAL ? " (gid not mapped in the user namespace)" : "");
         if (setresuid(u->uid, u->uid, u->uid) < 0)
-                return tong_err_sys(err, errno, "process.user.uid: setresuid(%" PRIu32 ")", u->uid);
+                return tong_err_sys(
+                        err, errno, "process.user.uid: setresuid(%" PRIu32 ")%s", u->uid,
+                        errno == EINVAL ? " (uid not mapped in the user namespace)" : "");
         return 0;
 }
 

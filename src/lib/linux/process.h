@@ -21,7 +21,8 @@
  *  Inside the container, after pivot_root (the runtime has done setsid() and
  *  PR_SET_DUMPABLE=0):
  *    5. tong_process_mark_fds_cloexec(3 + preserve_fds + LISTEN_FDS)
- *    6. tong_terminal_setup() when process.terminal (terminal.h), console socket send
+ *    6. process.terminal: tong_terminal_setup() (init) or tong_terminal_setup_exec() (exec),
+ *       then tong_terminal_send_fd() over the console socket (terminal.h)
  *    7. tong_process_set_memory_policy(), tong_process_set_personality()  (before seccomp)
  *    8. tong_process_set_umask()  (after the runtime has created its files in the rootfs)
  *    9. noNewPrivileges unset: load seccomp here, while CAP_SYS_ADMIN is still held
