@@ -47,6 +47,17 @@ int tong_sched_flag_from_name(const char *s); /* returns the bit value */
 int tong_ioprio_class_from_name(const char *s);
 int tong_mpol_mode_from_name(const char *s);
 int tong_mpol_flag_from_name(const char *s);
+const char *tong_mpol_mode_name(int mode); /* "MPOL_BIND"; NULL if unknown */
+/* "LINUX" -> PER_LINUX, "LINUX32" -> PER_LINUX32; -1 if unknown. */
+long tong_personality_domain_from_name(const char *s);
+
+/* Not yet in every <linux/mempolicy.h> (Linux 6.9). */
+#define TONG_MPOL_WEIGHTED_INTERLEAVE 6
+/* Reserved by the spec's enum, never implemented by mainline Linux. */
+#define TONG_SCHED_ISO 4
+
+/* "prestart", "createRuntime", ... (the keys of config.json "hooks"). */
+const char *tong_hook_kind_name(tong_hook_kind k);
 
 /* Mount options: every option config.md lists, plus runc's extensions. */
 typedef enum tong_mount_opt_kind {
@@ -56,14 +67,23 @@ typedef enum tong_mount_opt_kind {
         TONG_MOPT_BIND,        /* bind / rbind */
         TONG_MOPT_IDMAP,       /* idmap / ridmap */
         TONG_MOPT_SPECIAL,     /* tmpcopyup, defaults, ... */
+        TONG_MOPT_REC_ATIME,   /* recursive atime mode: .flag is MOUNT_ATTR_{RELATIME,NOATIME,
+                                  STRICTATIME}, applied with MOUNT_ATTR__ATIME cleared */
 } tong_mount_opt_kind;
 
 typedef struct tong_mount_opt {
         const char *name;
         tong_mount_opt_kind kind;
         bool clear;         /* FLAG/REC_ATTR: clear instead of set */
-        unsigned long flag; /* MS_* (FLAG, PROPAGATION), MOUNT_ATTR_* (REC_ATTR) */
+        unsigned long flag; /* MS_* (FLAG, PROPAGATION), MOUNT_ATTR_* (REC_ATTR),
+                               MS_BIND[|MS_REC] (BIND), 0 / MS_REC (IDMAP: idmap / ridmap),
+                               TONG_MOPT_SPECIAL_* (SPECIAL) */
 } tong_mount_opt;
+
+enum {
+        TONG_MOPT_SPECIAL_DEFAULTS = 0,
+        TONG_MOPT_SPECIAL_TMPCOPYUP = 1,
+};
 
 const tong_mount_opt *tong_mount_opt_lookup(const char *name);
 extern const tong_mount_opt tong_mount_opts[]; /* terminated by { NULL } */

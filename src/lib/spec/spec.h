@@ -468,6 +468,15 @@ void tong_process_done(tong_process *p); /* frees members, keeps the struct */
 void tong_resources_done(tong_resources *r);
 void tong_seccomp_done(tong_seccomp *s);
 
+/*
+ * mount-options.c: fill the resolved fields of m (flags, clear_flags, propagation, rec_attr_*,
+ * bind, recursive, idmap, ridmap, tmpcopyup, data) from m->options and m->type.  The parser
+ * calls it; call it again after changing options.  Fails only on more than
+ * TONG_MOUNT_MAX_PROPAGATION propagation options.
+ */
+int tong_mount_parse_options(tong_mount *m, tong_err **err);
+void tong_mount_done(tong_mount *m);
+
 /* Index of the namespace entry of type t, or -1. */
 ssize_t tong_spec_find_namespace(const tong_spec *spec, tong_ns_type t);
 static inline bool tong_spec_has_namespace(const tong_spec *spec, tong_ns_type t)
