@@ -380,7 +380,7 @@ TEST(process_rlimits_set_exactly)
         tong_process p = { .rlimits = rl, .n_rlimits = ELEMENTSOF(rl) };
         struct rlimit got;
 
-        ASSERT_OK(tong_process_set_rlimits(&p, NULL));
+        ASSERT_OK(tong_process_set_rlimits(&p, 0, NULL));
         ASSERT_OK(getrlimit(RLIMIT_NOFILE, &got));
         ASSERT_U64_EQ(got.rlim_cur, 1000);
         ASSERT_U64_EQ(got.rlim_max, 2000);
@@ -403,7 +403,7 @@ TEST(process_rlimit_above_host_hard_limit_names_it)
         /* Meaningful only without CAP_SYS_RESOURCE and with a lower hard limit (this host). */
         if (cur.rlim_max >= rl.hard)
                 return;
-        ASSERT_EQ(tong_process_set_rlimits(&p, &err), -EPERM);
+        ASSERT_EQ(tong_process_set_rlimits(&p, 0, &err), -EPERM);
         ASSERT_STR_CONTAINS(err->msg, "process.rlimits: RLIMIT_NOFILE: cannot raise the hard "
                                       "limit to 1048576");
         ASSERT_STR_CONTAINS(err->msg, "the host forbids it");
@@ -424,23 +424,23 @@ TEST(process_oom_score_adj)
         tong_capset c;
         int before = read_oom();
 
-        ASSERT_OK(tong_process_set_oom_score_adj(&p, -1, NULL));
+        ASSERT_OK(tong_process_set_oom_score_adj(&p, 0, -1, NULL));
         ASSERT_EQ(read_oom(), before);
         p.has_oom_score_adj = true;
-        ASSERT_OK(tong_process_set_oom_score_adj(&p, -1, NULL));
+        ASSERT_OK(tong_process_set_oom_score_adj(&p, 0, -1, NULL));
         ASSERT_EQ(read_oom(), 300);
         p.oom_score_adj = 500;
-        ASSERT_OK(tong_process_set_oom_score_adj(&p, -1, NULL));
+        ASSERT_OK(tong_process_set_oom_score_adj(&p, 0, -1, NULL));
         ASSERT_EQ(read_oom(), 500);
 
         /* Lowering needs CAP_SYS_RESOURCE, which this host's bounding set lacks. */
         ASSERT_OK(tong_caps_get(&c, NULL));
         p.oom_score_adj = -500;
         if (c.effective & BIT(CAP_SYS_RESOURCE)) {
-                ASSERT_OK(tong_process_set_oom_score_adj(&p, -1, NULL));
+                ASSERT_OK(tong_process_set_oom_score_adj(&p, 0, -1, NULL));
                 return;
         }
-        ASSERT_EQ(tong_process_set_oom_score_adj(&p, -1, &err), -EACCES);
+        ASSERT_EQ(tong_process_set_oom_score_adj(&p, 0, -1, &err), -EACCES);
         ASSERT_STR_CONTAINS(err->msg, "process.oomScoreAdj: cannot lower oom_score_adj to -500 "
                                       "(currently 500)");
         ASSERT_STR_CONTAINS(err->msg, "CAP_SYS_RESOURCE");
@@ -467,10 +467,10 @@ TEST(process_io_priority_readback)
 {
         tong_process p = { .io_priority = { .has = true, .klass = 2, .priority = 5 } };
 
-        ASSERT_OK(tong_process_set_io_priority(&p, NULL));
+        ASSERT_OK(tong_process_set_io_priority(&p, 0, NULL));
         ASSERT_EQ(syscall(SYS_ioprio_get, 1, 0), (2 << 13) | 5);
         p.io_priority = (tong_io_priority){ .has = true, .klass = 3, .priority = 0 };
-        ASSERT_OK(tong_process_set_io_priority(&p, NULL));
+        ASSERT_OK(tong_process_set_io_priority(&p, 0, NULL));
         ASSERT_EQ(syscall(SYS_ioprio_get, 1, 0), 3 << 13);
 }
 
@@ -491,7 +491,7 @@ TEST(process_scheduler_readback)
         };
         struct sched_param sp;
 
-        ASSERT_OK(tong_process_set_scheduler(&p, NULL));
+        ASSERT_OK(tong_process_set_scheduler(&p, 0, NULL));
         ASSERT_OK(syscall(SYS_sched_getattr, 0, &a, sizeof(a), 0));
         ASSERT_EQ(a.policy, SCHED_BATCH);
         ASSERT_EQ(a.nice, 7);
@@ -501,7 +501,7 @@ TEST(process_scheduler_readback)
                                         .has_priority = true,
                                         .priority = 10,
                                         .flags = 0x01 /* SCHED_FLAG_RESET_ON_FORK */ };
-        ASSERT_OK(tong_process_set_scheduler(&p, NULL));
+        ASSERT_OK(tong_process_set_scheduler(&p, 0, NULL));
         ASSERT_EQ(sched_getscheduler(0), SCHED_RR | SCHED_RESET_ON_FORK);
         ASSERT_OK(sched_getparam(0, &sp));
         ASSERT_EQ(sp.sched_priority, 10);
@@ -512,7 +512,7 @@ TEST(process_scheduler_error_names_field)
         _cleanup_(tong_err_freep) tong_err *err = NULL;
         tong_process p = { .scheduler = { .has = true, .policy = 4 /* SCHED_ISO */ } };
 
-        ASSERT_TRUE(tong_process_set_scheduler(&p, &err) < 0);
+        ASSERT_TRUE(tong_process_set_scheduler(&p, 0, &err) < 0);
         ASSERT_STR_CONTAINS(err->msg, "process.scheduler: sched_setattr(policy 4");
 }
 

@@ -146,7 +146,7 @@ int tong_process_set_memory_policy(const tong_linux *l, tong_err **err)
 #define TONG_IOPRIO_WHO_PROCESS 1
 #define TONG_IOPRIO_CLASS_SHIFT 13
 
-int tong_process_set_io_priority(const tong_process *p, tong_err **err)
+int tong_process_set_io_priority(const tong_process *p, pid_t pid, tong_err **err)
 {
         const tong_io_priority *io = &p->io_priority;
         int value;
@@ -154,7 +154,7 @@ int tong_process_set_io_priority(const tong_process *p, tong_err **err)
         if (!io->has)
                 return 0;
         value = io->klass << TONG_IOPRIO_CLASS_SHIFT | io->priority;
-        if (syscall(SYS_ioprio_set, TONG_IOPRIO_WHO_PROCESS, 0, value) < 0)
+        if (syscall(SYS_ioprio_set, TONG_IOPRIO_WHO_PROCESS, pid, value) < 0)
                 return tong_err_sys(err, errno,
                                     "process.ioPriority: ioprio_set(class %d, priority %d)%s",
                                     io->klass, io->priority,
@@ -178,7 +178,7 @@ struct tong_sched_attr {
         uint32_t sched_util_max;
 };
 
-int tong_process_set_scheduler(const tong_process *p, tong_err **err)
+int tong_process_set_scheduler(const tong_process *p, pid_t pid, tong_err **err)
 {
         const tong_scheduler *s = &p->scheduler;
         struct tong_sched_attr attr = {
@@ -194,7 +194,7 @@ int tong_process_set_scheduler(const tong_process *p, tong_err **err)
 
         if (!s->has)
                 return 0;
-        if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+        if (syscall(SYS_sched_setattr, pid, &attr, 0) < 0)
                 return tong_err_sys(err, errno,
                                     "process.scheduler: sched_setattr(policy %d, nice %d, "
                                     "priority %d, flags 0x%llx, runtime %llu, deadline %llu, "

@@ -120,7 +120,7 @@ static const char *fmt_rlim(uint64_t v, char buf[static 24])
         return buf;
 }
 
-static int set_one_rlimit(const tong_rlimit *rl, tong_err **err)
+static int set_one_rlimit(const tong_rlimit *rl, pid_t pid, tong_err **err)
 {
         struct rlimit want = { .rlim_cur = rl->soft, .rlim_max = rl->hard }, cur;
         const char *name = tong_rlimit_name(rl->resource);
@@ -131,10 +131,10 @@ static int set_one_rlimit(const tong_rlimit *rl, tong_err **err)
                 (void)snprintf(nbuf, sizeof(nbuf), "rlimit %d", rl->resource);
                 name = nbuf;
         }
-        if (prlimit(0, (__rlimit_resource_t)rl->resource, &want, NULL) == 0)
+        if (prlimit(pid, (__rlimit_resource_t)rl->resource, &want, NULL) == 0)
                 return 0;
         r = errno;
-        if (r == EPERM && getrlimit((__rlimit_resource_t)rl->resource, &cur) == 0 &&
+        if (r == EPERM && prlimit(pid, (__rlimit_resource_t)rl->resource, NULL, &cur) == 0 &&
             rl->hard > (uint64_t)cur.rlim_max)
                 return tong_err_set(err, EPERM,
                                     "process.rlimits: %s: cannot raise the hard limit to %s "
@@ -148,10 +148,10 @@ static int set_one_rlimit(const tong_rlimit *rl, tong_err **err)
                             fmt_rlim(rl->soft, sbuf), fmt_rlim(rl->hard, hbuf));
 }
 
-int tong_process_set_rlimits(const tong_process *p, tong_err **err)
+int tong_process_set_rlimits(const tong_process *p, pid_t pid, tong_err **err)
 {
         for (size_t i = 0; i < p->n_rlimits; i++) {
-                int r = set_one_rlimit(&p->rlimits[i], err);
+                int r = set_one_rlimit(&p->rlimits[i], pid, err);
 
                 if (r < 0)
                         return r;
@@ -203,16 +203,20 @@ static int proc_open(int procfd, const char *rel, int flags, tong_err **err)
         return TAKE_FD(fd);
 }
 
-int tong_process_set_oom_score_adj(const tong_process *p, int procfd, tong_err **err)
+int tong_process_set_oom_score_adj(const tong_process *p, pid_t pid, int procfd, tong_err **err)
 {
         _cleanup_close_ int fd = -EBADF;
-        char buf[16];
+        char rel[48], buf[16];
         ssize_t n;
         int cur = 0;
 
         if (!p->has_oom_score_adj)
                 return 0;
-        fd = proc_open(procfd, "self/oom_score_adj", O_RDWR, err);
+        if (pid > 0)
+                (void)snprintf(rel, sizeof(rel), "%d/oom_score_adj", (int)pid);
+        else
+                (void)snprintf(rel, sizeof(rel), "self/oom_score_adj");
+        fd = proc_open(procfd, rel, O_RDWR, err);
         if (fd < 0)
                 return tong_err_prefix(err, fd, "process.oomScoreAdj");
         n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -231,8 +235,8 @@ int tong_process_set_oom_score_adj(const tong_process *p, int procfd, tong_err *
                                     "(currently %d): the host refuses it (lowering it needs "
                                     "CAP_SYS_RESOURCE)",
                                     p->oom_score_adj, cur);
-        return tong_err_sys(err, errno, "process.oomScoreAdj: write %d to /proc/self/oom_score_adj",
-                            p->oom_score_adj);
+        return tong_err_sys(err, errno, "process.oomScoreAdj: write %d to /proc/%s",
+                            p->oom_score_adj, rel);
 }
 
 /* ------------------------------------------------------------------ umask, fds */

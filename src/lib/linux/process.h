@@ -9,6 +9,9 @@
  *
  * The order the runtime calls them in (security.md 3.6, 3.10; runc standard_init_linux.go):
  *
+ *  Steps 2-4 take a pid (0 = the caller): the runtime applies them from the parent to the
+ *  freshly cloned child, which may already sit in a new user namespace.
+ *
  *  In the child, while still privileged in the host's user namespace (raising a hard rlimit,
  *  lowering oom_score_adj, real-time scheduling and the RT I/O class check capabilities
  *  against the initial user namespace, so they fail once inside a new one; all of them are
@@ -42,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sched.h>
+#include <sys/types.h>
 
 #include "tong/error.h"
 #include "spec/spec.h"
@@ -70,14 +74,14 @@ int tong_process_exec(const char *path, char *const *args, char *const *env, ton
  * above the current one without CAP_SYS_RESOURCE fails with an error naming the limit, the
  * asked and the current value, and saying that the host forbids it.
  */
-int tong_process_set_rlimits(const tong_process *p, tong_err **err);
+int tong_process_set_rlimits(const tong_process *p, pid_t pid, tong_err **err);
 
 /*
  * process.oomScoreAdj, written to <procfd>/self/oom_score_adj only when set.  procfd is a
  * trusted procfs root (a private fsopen("proc") instance, CVE-2025-52881) or -1 to open
  * /proc (verified to be procfs).  Lowering the value needs CAP_SYS_RESOURCE: the error says so.
  */
-int tong_process_set_oom_score_adj(const tong_process *p, int procfd, tong_err **err);
+int tong_process_set_oom_score_adj(const tong_process *p, pid_t pid, int procfd, tong_err **err);
 
 /* linux.personality (LINUX / LINUX32) with personality(2); no-op if l is NULL or unset. */
 int tong_process_set_personality(const tong_linux *l, tong_err **err);
@@ -86,11 +90,11 @@ int tong_process_set_personality(const tong_linux *l, tong_err **err);
 int tong_process_set_memory_policy(const tong_linux *l, tong_err **err);
 
 /* process.ioPriority with ioprio_set(IOPRIO_WHO_PROCESS, 0, ...). */
-int tong_process_set_io_priority(const tong_process *p, tong_err **err);
+int tong_process_set_io_priority(const tong_process *p, pid_t pid, tong_err **err);
 
 /* process.scheduler with sched_setattr(2): policy, nice, priority, flags, runtime, deadline,
  * period, exactly as given. */
-int tong_process_set_scheduler(const tong_process *p, tong_err **err);
+int tong_process_set_scheduler(const tong_process *p, pid_t pid, tong_err **err);
 
 /*
  * process.execCPUAffinity: `initial` is applied by the runtime's child before it joins the
