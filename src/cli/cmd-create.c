@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "create-opts.h"
+
+int cmd_create(const cli_globals *g, int argc, char **argv)
+{
+        tong_create_opts o = { 0 };
+        tong_err *err = NULL;
+        int r;
+
+        r = cli_parse_create_opts("create", false, argc, argv, &o);
+        if (r != 0)
+                return r < 0 ? EXIT_SUCCESS : r;
+        r = tong_container_create(&g->ctx, &o, &err);
+        if (r < 0) {
+                r = cli_report(err);
+                tong_err_free(err);
+                return r;
+        }
+        return EXIT_SUCCESS;
+}

@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `create`, the parent side: turn a bundle into a container whose init waits for `start`.
+ * The steps run in order; any failure undoes all of them (container_destroy), so a failed
+ * create leaves no state directory, cgroup, mount, namespace file or process behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tong/log.h"
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fd-util.h"
+#include "core/json.h"
+#include "core/macro.h"
+#include "core/missing.h"
+#include "linux/namespaces.h"
+#include "linux/process.h"
+#include "linux/seccomp.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/sync.h"
+#include "spec/names.h"
+
+static int load_bundle(container *c, const char *bundle, tong_err **err)
+{
+        _cleanup_close_ int bfd = -EBADF;
+        char path[PATH_MAX];
+        int r;
+
+        if (!realpath(bundle ? bundle : ".", path))
+                return tong_err_sys(err, errno, "bundle `%s`", bundle ? bundle : ".");
+        c->bundle = xstrdup(path);
+        bfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (bfd < 0)
+                return tong_err_sys(err, errno, "bundle `%s`", path);
+        r = read_file_at(bfd, "config.json", TONG_SPEC_MAX_SIZE, &c->config_buf, &c->config_len);
+        if (r == -EFBIG)
+                return tong_err_set(err, EFBIG, "config.json: larger than %u bytes",
+                                    TONG_SPEC_MAX_SIZE);
+        if (r < 0)
+                return tong_err_sys(err, -r, "bundle `%s`: read config.json", path);
+        r = tong_spec_parse_buffer(c->config_buf, c->config_len, &c->spec, err);
+        if (r >= 0)
+                r = tong_spec_validate(c->spec, err);
+        if (r < 0)
+                return tong_err_prefix(err, r, "config.json");
+        return 0;
+}
+
+static int resolve_rootfs(container *c, tong_err **err)
+{
+        _cleanup_free_ char *p = NULL;
+        char path[PATH_MAX];
+        struct stat st;
+
+        p = c->spec->root_path[0] == '/' ? xstrdup(c->spec->root_path)
+                                         : xasprintf("%s/%s", c->bundle, c->spec->root_path);
+        if (!realpath(p, path))
+                return tong_err_sys(err, errno, "root.path `%s`", c->spec->root_path);
+        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+                return tong_err_set(err, ENOTDIR, "root.path `%s` is not a directory",
+                                    c->spec->root_path);
+        c->rootfs = xstrdup(path);
+        return 0;
+}
+
+/* Config values that parse and validate but that this build or host cannot honour. */
+static int check_supported(const container *c, tong_create_mode mode, tong_err **err)
+{
+        const tong_spec *s = c->spec;
+
+        if (!s->has_process)
+                return tong_err_set(err, EINVAL,
+                                    "config.json: process: required to create a "
+                                    "container");
+        if (s->process.terminal && mode == TONG_CREATE_CMD && !c->opts->console_socket)
+                return tong_err_set(err, EINVAL,
+                                    "config.json: process.terminal is true but no "
+                                    "--console-socket was given: nowhere to send the terminal");
+        if (s->has_linux && s->linux.has_intel_rdt)
+                return tong_err_set(err, ENOTSUP,
+                                    "config.json: linux.intelRdt: not supported "
+                                    "(no resctrl filesystem support in tong)");
+        if (s->has_linux && s->linux.mount_label && access("/sys/fs/selinux/enforce", F_OK) < 0)
+                return tong_err_set(err, ENOTSUP,
+                                    "config.json: linux.mountLabel: SELinux is not enabled on "
+                                    "this host");
+        if (s->process.selinux_label && access("/sys/fs/selinux/enforce", F_OK) < 0)
+                return tong_err_set(err, ENOTSUP,
+                                    "config.json: process.selinuxLabel: SELinux is not enabled "
+                                    "on this host");
+        if (s->process.apparmor_profile)
+                return tong_err_set(err, ENOTSUP,
+                                    "config.json: process.apparmorProfile: AppArmor is not "
+                                    "supported by tong yet");
+        if (s->has_linux && s->linux.n_net_devices > 0)
+                return tong_err_set(err, ENOTSUP,
+                                    "config.json: linux.netDevices: not supported by tong yet");
+        if (!tong_spec_has_namespace(s, TONG_NS_MNT))
+                return tong_err_set(err, EINVAL,
+                                    "config.json: linux.namespaces: a mount namespace is "
+                                    "required");
+        return 0;
+}
+
+static int open_namespaces(container *c, tong_err **err)
+{
+        for (size_t i = 0; i < c->spec->linux.n_namespaces; i++) {
+                const tong_namespace *ns = &c->spec->linux.namespaces[i];
+                int r;
+
+                if (!ns->path)
+                        continue;
+                r = tong_ns_open_path(ns, i, &c->ns_fds[ns->type], err);
+                if (r < 0)
+                        return tong_err_prefix(err, r, "config.json");
+        }
+        return 0;
+}
+
+static int unix_sockaddr_at(int dirfd, const char *name, struct sockaddr_un *sa)
+{
+        memset(sa, 0, sizeof(*sa));
+        sa->sun_family = AF_UNIX;
+        /* Through /proc/self/fd so a long --root or ID never hits the 108-byte limit. */
+        if (snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd, name) >=
+            (int)sizeof(sa->sun_path))
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+static int open_start_socket(container *c, tong_err **err)
+{
+        struct sockaddr_un sa;
+        int fd;
+
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return tong_err_sys(err, errno, "create the start socket");
+        c->start_fd = fd;
+        (void)unix_sockaddr_at(c->dir_fd, "start.sock", &sa);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
+                return tong_err_sys(err, errno, "bind the start socket");
+        return 0;
+}
+
+static int connect_console_socket(container *c, tong_err **err)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const char *path = c->opts->console_socket;
+        int fd;
+
+        if (!path || !c->spec->process.terminal)
+                return 0;
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return tong_err_set(err, ENAMETOOLONG, "--console-socket `%s`: path too long",
+                                    path);
+        memcpy(sa.sun_path, path, strlen(path));
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return tong_err_sys(err, errno, "--console-socket: socket");
+        c->console_fd = fd;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return tong_err_sys(err, errno, "--console-socket `%s`: connect", path);
+        return 0;
+}
+
+static int record_state(container *c, const char *status, tong_err **err)
+{
+        tong_state *st = c->state;
+        uint64_t start = 0;
+
+        free(st->status);
+        st->status = xstrdup(status);
+        if (c->pid > 0 && st->pid != c->pid) {
+                st->pid = c->pid;
+                if (tong_proc_start_time(c->pid, &start, NULL) < 0)
+                        return tong_err_set(err, ESRCH, "the container process exited");
+                st->pid_start = start;
+        }
+        return tong_state_write(c->dir_fd, st, err);
+}
+
+static void init_state_record(container *c)
+{
+        char now[64];
+        tong_state *st = xcalloc(1, sizeof(*st));
+
+        tong_rfc3339_now(now, sizeof(now));
+        st->id = xstrdup(c->id);
+        st->bundle = xstrdup(c->bundle);
+        st->status = xstrdup("creating");
+        st->created = xstrdup(now);
+        st->rootless = c->ctx->rootless;
+        st->cgroup_path = c->cg ? xstrdup(tong_cgroup_path(c->cg)) : NULL;
+        for (size_t i = 0; i < c->spec->n_annotations; i++) {
+                tong_kv *kv = xappend(&st->annotations, &st->n_annotations, sizeof(*kv));
+
+                kv->key = xstrdup(c->spec->annotations[i].key);
+                kv->value = xstrdup(c->spec->annotations[i].value);
+        }
+        c->state = st;
+}
+
+static int prepare(container *c, const tong_create_opts *o, tong_create_mode mode, tong_err **err)
+{
+        const char *cgpath;
+        int r;
+
+        /* Before any path is built from it, and before the root is created. */
+        r = tong_id_validate(c->id, err);
+        if (r < 0)
+                return r;
+        r = container_open_root(c, true, err);
+        if (r < 0)
+                return r;
+        r = tong_state_dir_create(c->root_fd, c->id, &c->dir_fd, err);
+        if (r < 0)
+                return r;
+        c->dir_created = true;
+        r = load_bundle(c, o->bundle, err);
+        if (r < 0)
+                return r;
+        r = check_supported(c, mode, err);
+        if (r < 0)
+                return r;
+        r = resolve_rootfs(c, err);
+        if (r < 0)
+                return tong_err_prefix(err, r, "config.json");
+        r = open_namespaces(c, err);
+        if (r < 0)
+                return r;
+        if (c->spec->linux.has_seccomp) {
+                r = tong_seccomp_compile(&c->spec->linux.seccomp, &c->seccomp, err);
+                if (r < 0)
+                        return tong_err_prefix(err, r, "config.json");
+        }
+        cgpath = c->spec->linux.cgroups_path;
+        r = tong_cgroup_new(cgpath, c->id, &c->cg, err);
+        if (r < 0)
+                return tong_err_prefix(err, r, "config.json: linux.cgroupsPath");
+        r = connect_console_socket(c, err);
+        if (r < 0)
+                return r;
+        if (mode == TONG_CREATE_CMD) {
+                r = open_start_socket(c, err);
+                if (r < 0)
+                        return r;
+        }
+        init_state_record(c);
+        r = tong_state_save_config(c->dir_fd, c->config_buf, c->config_len, err);
+        if (r >= 0)
+                r = tong_state_write(c->dir_fd, c->state, err);
+        if (r < 0)
+                return r;
+        r = tong_cgroup_create(
+                c->cg, c->spec->linux.has_resources ? &c->spec->linux.resources : NULL, err);
+        if (r < 0)
+                return r;
+        c->cgroup_created = true;
+        return 0;
+}
+
+static uint64_t clone_flags(const tong_spec *s)
+{
+        uint64_t flags = 0;
+
+        for (size_t i = 0; i < s->linux.n_namespaces; i++) {
+                const tong_namespace *ns = &s->linux.namespaces[i];
+
+                /* cgroup and time namespaces are made by the child once it is placed. */
+                if (ns->path || ns->type == TONG_NS_CGROUP || ns->type == TONG_NS_TIME)
+                        continue;
+                flags |= (uint64_t)tong_ns_clone_flag(ns->type);
+        }
+        return flags;
+}
+
+/* clone3 straight into the v2 cgroup when there is one; plain clone otherwise. */
+static pid_t spawn(container *c, bool *ret_in_cgroup)
+{
+        struct clone_args args = {
+                .flags = clone_flags(c->spec),
+                .exit_signal = SIGCHLD,
+        };
+        int cgfd = c->cg ? tong_cgroup_v2_fd(c->cg) : -1;
+        long pid;
+
+        if (cgfd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgfd;
+        }
+        pid = tong_clone3(&args, sizeof(args));
+        if (pid < 0 && cgfd >= 0 && (errno == ENOSYS || errno == EPERM || errno == E2BIG)) {
+                args.flags &= ~CLONE_INTO_CGROUP;
+                pid = tong_clone3(&args, sizeof(args));
+        }
+        if (pid < 0 && (errno == ENOSYS || errno == EPERM))
+                pid = syscall(SYS_clone, (unsigned long)(args.flags | SIGCHLD), NULL, NULL, NULL,
+                              0);
+        *ret_in_cgroup = pid >= 0 && (args.flags & CLONE_INTO_CGROUP);
+        return (pid_t)pid;
+}
+
+/* Joining a pid namespace only affects children, so the parent joins around the clone. */
+static int with_pid_ns(container *c, int *ret_saved, tong_err **err)
+{
+        int fd = c->ns_fds[TONG_NS_PID];
+
+        *ret_saved = -EBADF;
+        if (fd < 0)
+                return 0;
+        *ret_saved = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        if (*ret_saved < 0)
+                return tong_err_sys(err, errno, "open our pid namespace");
+        return tong_ns_join(fd, TONG_NS_PID, err);
+}
+
+static int launch(container *c, tong_create_mode mode, bool *ret_in_cgroup, tong_err **err)
+{
+        _cleanup_close_ int saved_pidns = -EBADF;
+        int sv[2], r;
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return tong_err_sys(err, errno, "socketpair");
+        c->sync_fd = sv[0];
+        /* The child inherits this: it must not be ptraced or have /proc/PID/ entries read by
+         * the container while it still holds host references (CVE-2016-9962). */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        r = with_pid_ns(c, &saved_pidns, err);
+        if (r < 0) {
+                safe_close(sv[1]);
+                return r;
+        }
+        pid = spawn(c, ret_in_cgroup);
+        if (pid == 0) {
+                safe_close(sv[0]);
+                c->sync_fd = -EBADF;
+                container_init(c, sv[1], mode);
+        }
+        r = pid < 0 ? -errno : 0;
+        safe_close(sv[1]);
+        if (saved_pidns >= 0 && setns(saved_pidns, CLONE_NEWPID) < 0)
+                tong_warn("could not return to our own pid namespace: %s", strerror(errno));
+        if (r < 0)
+                return tong_err_sys(err, -r, "clone the container process");
+        c->pid = pid;
+        return 0;
+}
+
+static int map_user_namespace(container *c, tong_err **err)
+{
+        const tong_linux *l = &c->spec->linux;
+        ssize_t i = tong_spec_find_namespace(c->spec, TONG_NS_USER);
+        int r;
+
+        if (i < 0 || l->namespaces[i].path)
+                return 0;
+        r = sync_expect(c->sync_fd, SYNC_USERNS_READY, NULL, err);
+        if (r < 0)
+                return r;
+        r = tong_userns_write_maps(c->pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings,
+                                   l->n_gid_mappings, c->ctx->rootless, err);
+        if (r < 0)
+                return r;
+        return sync_send_type(c->sync_fd, SYNC_USERNS_DONE, err);
+}
+
+static int run_runtime_hooks(container *c, tong_err **err)
+{
+        const tong_hooks *h = &c->spec->hooks;
+        _cleanup_free_ char *state = NULL;
+        int r;
+
+        if (!h->n_hooks[TONG_HOOK_PRESTART] && !h->n_hooks[TONG_HOOK_CREATE_RUNTIME] &&
+            !h->n_hooks[TONG_HOOK_CREATE_CONTAINER])
+                return 0;
+        r = sync_expect(c->sync_fd, SYNC_HOOKS_RUNTIME, NULL, err);
+        if (r < 0)
+                return r;
+        c->create_hooks_ran = true;
+        state = container_oci_state(c, "creating", TONG_JSON_PLAIN);
+        r = tong_hooks_run(h, TONG_HOOK_PRESTART, state, err);
+        if (r >= 0)
+                r = tong_hooks_run(h, TONG_HOOK_CREATE_RUNTIME, state, err);
+        if (r < 0)
+                return r;
+        return sync_send_type(c->sync_fd, SYNC_HOOKS_RUNTIME_DONE, err);
+}
+
+static int write_pid_file(const char *path, pid_t pid, tong_err **err)
+{
+        _cleanup_free_ char *dir = NULL, *tmp = NULL;
+        char buf[32];
+        _cleanup_close_ int dfd = -EBADF;
+        const char *slash = strrchr(path, '/');
+        int r;
+
+        dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return tong_err_sys(err, errno, "--pid-file `%s`", path);
+        /* runc writes the pid without a newline; engines parse either. */
+        snprintf(buf, sizeof(buf), "%d", (int)pid);
+        r = write_file_atomic_at(dfd, slash ? slash + 1 : path, buf, strlen(buf), 0644);
+        if (r < 0)
+                return tong_err_sys(err, -r, "--pid-file `%s`", path);
+        return 0;
+}
+
+/*
+ * Settings the kernel checks against the initial user namespace (raising hard rlimits,
+ * lowering oom_score_adj, real-time scheduling): applied from here, by pid, so they work even
+ * though the child may already be inside its own user namespace.  Inherited by all it runs.
+ */
+static int apply_process_limits(container *c, tong_err **err)
+{
+        const tong_process *p = &c->spec->process;
+        int r;
+
+        r = tong_process_set_rlimits(p, c->pid, err);
+        if (r >= 0)
+                r = tong_process_set_oom_score_adj(p, c->pid, -1, err);
+        if (r >= 0)
+                r = tong_process_set_scheduler(p, c->pid, err);
+        if (r >= 0)
+                r = tong_process_set_io_priority(p, c->pid, err);
+        return r < 0 ? tong_err_prefix(err, r, "config.json") : r;
+}
+
+static int parent_sync(container *c, tong_create_mode mode, bool in_cgroup, int *ret_pty,
+                       tong_err **err)
+{
+        int r;
+
+        r = apply_process_limits(c, err);
+        if (r < 0)
+                return r;
+        r = map_user_namespace(c, err);
+        if (r < 0)
+                return r;
+        /* The slow part on v1 (an RCU grace period per write) overlaps the child's work. */
+        r = tong_cgroup_enter(c->cg, c->pid, in_cgroup, err);
+        if (r < 0)
+                return r;
+        r = sync_send_type(c->sync_fd, SYNC_CGROUP_DONE, err);
+        if (r < 0)
+                return r;
+        r = run_runtime_hooks(c, err);
+        if (r < 0)
+                return r;
+        if (mode == TONG_RUN_FOREGROUND && c->spec->process.terminal && c->console_fd < 0) {
+                r = sync_expect(c->sync_fd, SYNC_PTY_MASTER, ret_pty, err);
+                if (r < 0)
+                        return r;
+        }
+        r = sync_expect(c->sync_fd, SYNC_CREATED, NULL, err);
+        if (r < 0)
+                return r;
+        if (c->opts->pid_file) {
+                r = write_pid_file(c->opts->pid_file, c->pid, err);
+                if (r < 0)
+                        return r;
+        }
+        r = record_state(c, "created", err);
+        if (r < 0)
+                return r;
+        r = sync_send_type(c->sync_fd, SYNC_CREATED_ACK, err);
+        if (r < 0)
+                return r;
+        return sync_expect(c->sync_fd, SYNC_DETACHED, NULL, err);
+}
+
+int container_create(container *c, const tong_create_opts *o, tong_create_mode mode, int *ret_pty,
+                     tong_err **err)
+{
+        bool in_cgroup = false;
+        int r;
+
+        c->opts = o;
+        r = prepare(c, o, mode, err);
+        if (r >= 0)
+                r = launch(c, mode, &in_cgroup, err);
+        if (r >= 0)
+                r = parent_sync(c, mode, in_cgroup, ret_pty, err);
+        if (r < 0) {
+                container_destroy(c, c->create_hooks_ran);
+                return r;
+        }
+        /* The init has the listening socket now; ours must not keep it alive. */
+        c->start_fd = safe_close(c->start_fd);
+        return 0;
+}
+
+int tong_container_create(const tong_ctx *ctx, const tong_create_opts *o, tong_err **err)
+{
+        _cleanup_(container_freep) container *c = container_new(ctx, o->id);
+
+        return container_create(c, o, TONG_CREATE_CMD, NULL, err);
+}

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The container init, child side: what the cloned process does, as an ordered list of small
+ * steps, until it execs the user's program.  It talks to its parent over the sync socket;
+ * after `create` returns it talks to `tong start` over the start socket instead.  Any
+ * failure is sent to whoever is listening and the process exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/keyctl.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/macro.h"
+#include "core/missing.h"
+#include "linux/namespaces.h"
+#include "linux/process.h"
+#include "linux/rootfs.h"
+#include "linux/seccomp.h"
+#include "linux/terminal.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/sync.h"
+#include "spec/names.h"
+#include "tong/log.h"
+
+typedef struct init_state {
+        container *c;
+        const tong_spec *spec;
+        const tong_process *proc;
+        tong_create_mode mode;
+        int sync_fd;
+        int report_fd; /* errors go here: sync_fd, then the `tong start` connection */
+        bool mnt_joined;
+        char *exec_path;
+} init_state;
+
+typedef int (*init_step_fn)(init_state *s, tong_err **err);
+
+static bool new_ns(const init_state *s, tong_ns_type t)
+{
+        ssize_t i = tong_spec_find_namespace(s->spec, t);
+
+        return i >= 0 && !s->spec->linux.namespaces[i].path;
+}
+
+static int step_basics(init_state *s, tong_err **err)
+{
+        container *c = s->c;
+
+        /* Host references the container must never see. */
+        c->root_fd = safe_close(c->root_fd);
+        c->dir_fd = safe_close(c->dir_fd);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return tong_err_sys(err, errno, "set the parent-death signal");
+        if (setsid() < 0)
+                return tong_err_sys(err, errno, "setsid");
+        return 0;
+}
+
+static int step_join_namespaces(init_state *s, tong_err **err)
+{
+        container *c = s->c;
+        static const tong_ns_type order[] = {
+                TONG_NS_USER,   TONG_NS_IPC,  TONG_NS_UTS, TONG_NS_NET,
+                TONG_NS_CGROUP, TONG_NS_TIME, TONG_NS_MNT,
+        };
+
+        /* The user namespace first: it owns the others.  pid was joined by the parent. */
+        for (size_t i = 0; i < ELEMENTSOF(order); i++) {
+                int fd = c->ns_fds[order[i]], r;
+
+                if (fd < 0)
+                        continue;
+                r = tong_ns_join(fd, order[i], err);
+                if (r < 0)
+                        return r;
+                c->ns_fds[order[i]] = safe_close(fd);
+        }
+        c->ns_fds[TONG_NS_PID] = safe_close(c->ns_fds[TONG_NS_PID]);
+        s->mnt_joined = tong_spec_has_namespace(s->spec, TONG_NS_MNT) && !new_ns(s, TONG_NS_MNT);
+        return 0;
+}
+
+static int step_user_namespace(init_state *s, tong_err **err)
+{
+        int r;
+
+        if (!new_ns(s, TONG_NS_USER))
+                return 0;
+        r = sync_send_type(s->sync_fd, SYNC_USERNS_READY, err);
+        if (r >= 0)
+                r = sync_expect(s->sync_fd, SYNC_USERNS_DONE, NULL, err);
+        if (r < 0)
+                return r;
+        /* Become root of the new namespace (and drop the groups we came with). */
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                return tong_err_sys(err, errno,
+                                    "become root in the user namespace (is uid/gid 0 mapped?)");
+        return 0;
+}
+
+static int step_cgroup(init_state *s, tong_err **err)
+{
+        int r = sync_expect(s->sync_fd, SYNC_CGROUP_DONE, NULL, err);
+
+        if (r < 0)
+                return r;
+        /* Only now: the namespace's root is the cgroup we are in when we unshare. */
+        if (new_ns(s, TONG_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+                return tong_err_sys(err, errno, "create the cgroup namespace");
+        return 0;
+}
+
+static int step_time_uts_keyring(init_state *s, tong_err **err)
+{
+        const tong_spec *spec = s->spec;
+        int r;
+
+        if (new_ns(s, TONG_NS_TIME)) {
+                r = tong_timens_create(&spec->linux, err);
+                if (r < 0)
+                        return r;
+        }
+        if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+                return tong_err_sys(err, errno, "hostname `%s`", spec->hostname);
+        if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+                return tong_err_sys(err, errno, "domainname `%s`", spec->domainname);
+        if (!s->c->opts->no_new_keyring &&
+            syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->c->id, 0, 0, 0) < 0 &&
+            errno != ENOSYS && errno != EDQUOT)
+                return tong_err_sys(err, errno, "join a new session keyring");
+        return 0;
+}
+
+static tong_rootfs_ctx rootfs_ctx(const init_state *s)
+{
+        const container *c = s->c;
+        tong_rootfs_ctx r = {
+                .spec = s->spec,
+                .rootfs = c->rootfs,
+                .no_pivot = c->opts->no_pivot,
+                .userns = tong_spec_has_namespace(s->spec, TONG_NS_USER),
+                .cgroupns = new_ns(s, TONG_NS_CGROUP),
+        };
+
+        if (c->cg)
+                r.n_cgroups = tong_cgroup_hierarchies(c->cg, &r.cgroups);
+        return r;
+}
+
+static int step_rootfs(init_state *s, tong_err **err)
+{
+        tong_rootfs_ctx ctx = rootfs_ctx(s);
+
+        if (s->mnt_joined)
+                return 0;
+        return tong_rootfs_prepare(&ctx, err);
+}
+
+static int step_create_hooks(init_state *s, tong_err **err)
+{
+        const tong_hooks *h = &s->spec->hooks;
+        _cleanup_free_ char *state = NULL;
+        int r;
+
+        if (!h->n_hooks[TONG_HOOK_PRESTART] && !h->n_hooks[TONG_HOOK_CREATE_RUNTIME] &&
+            !h->n_hooks[TONG_HOOK_CREATE_CONTAINER])
+                return 0;
+        r = sync_send_type(s->sync_fd, SYNC_HOOKS_RUNTIME, err);
+        if (r >= 0)
+                r = sync_expect(s->sync_fd, SYNC_HOOKS_RUNTIME_DONE, NULL, err);
+        if (r < 0 || !h->n_hooks[TONG_HOOK_CREATE_CONTAINER])
+                return r;
+        state = container_oci_state(s->c, "creating", TONG_JSON_PLAIN);
+        return tong_hooks_run(h, TONG_HOOK_CREATE_CONTAINER, state, err);
+}
+
+static int step_pivot(init_state *s, tong_err **err)
+{
+        tong_rootfs_ctx ctx = rootfs_ctx(s);
+
+        if (s->mnt_joined)
+                return 0;
+        return tong_rootfs_pivot(&ctx, err);
+}
+
+static int step_terminal(init_state *s, tong_err **err)
+{
+        _cleanup_close_ int master = -EBADF;
+        container *c = s->c;
+        int r;
+
+        if (!s->proc->terminal)
+                return 0;
+        r = tong_terminal_setup(s->proc, &master, err);
+        if (r < 0)
+                return r;
+        if (c->console_fd >= 0) {
+                r = tong_terminal_send_fd(c->console_fd, master, "/dev/ptmx", err);
+                c->console_fd = safe_close(c->console_fd);
+                return r;
+        }
+        if (s->mode == TONG_RUN_FOREGROUND)
+                return sync_send(s->sync_fd, SYNC_PTY_MASTER, 0, NULL, 0, master, err);
+        return tong_err_set(err, EINVAL, "process.terminal needs --console-socket");
+}
+
+static int step_finalize(init_state *s, tong_err **err)
+{
+        tong_rootfs_ctx ctx = rootfs_ctx(s);
+        int r;
+
+        if (!s->mnt_joined) {
+                r = tong_rootfs_finalize(&ctx, err);
+                if (r < 0)
+                        return r;
+        }
+        r = tong_process_set_memory_policy(&s->spec->linux, err);
+        if (r >= 0)
+                r = tong_process_set_personality(&s->spec->linux, err);
+        return r;
+}
+
+static int step_created(init_state *s, tong_err **err)
+{
+        int r = sync_send_type(s->sync_fd, SYNC_CREATED, err);
+
+        if (r >= 0)
+                r = sync_expect(s->sync_fd, SYNC_CREATED_ACK, NULL, err);
+        if (r < 0)
+                return r;
+        /* From here on the init outlives `create`. */
+        if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+                return tong_err_sys(err, errno, "clear the parent-death signal");
+        return sync_send_type(s->sync_fd, SYNC_DETACHED, err);
+}
+
+static int step_wait_start(init_state *s, tong_err **err)
+{
+        container *c = s->c;
+        int conn;
+
+        if (s->mode == TONG_CREATE_CMD) {
+                s->sync_fd = safe_close(s->sync_fd);
+                s->report_fd = -EBADF;
+                do {
+                        conn = accept4(c->start_fd, NULL, NULL, SOCK_CLOEXEC);
+                } while (conn < 0 && errno == EINTR);
+                if (conn < 0)
+                        return tong_err_sys(err, errno, "wait for start");
+                c->start_fd = safe_close(c->start_fd);
+                s->sync_fd = s->report_fd = conn;
+        }
+        return sync_expect(s->sync_fd, SYNC_START, NULL, err);
+}
+
+static int step_start_hooks(init_state *s, tong_err **err)
+{
+        _cleanup_free_ char *state = NULL;
+
+        if (!s->spec->hooks.n_hooks[TONG_HOOK_START_CONTAINER])
+                return 0;
+        state = container_oci_state(s->c, "created", TONG_JSON_PLAIN);
+        return tong_hooks_run(&s->spec->hooks, TONG_HOOK_START_CONTAINER, state, err);
+}
+
+static int load_seccomp(init_state *s, tong_err **err)
+{
+        _cleanup_close_ int notify_fd = -EBADF;
+        int r;
+
+        if (!s->c->seccomp)
+                return 0;
+        r = tong_seccomp_install(s->c->seccomp, &notify_fd, err);
+        if (r < 0 || notify_fd < 0)
+                return r;
+        /* Whoever started us hands the fd to linux.seccomp.listenerPath. */
+        r = sync_send(s->sync_fd, SYNC_SECCOMP_FD, 0, NULL, 0, notify_fd, err);
+        if (r < 0)
+                return r;
+        return sync_expect(s->sync_fd, SYNC_SECCOMP_DONE, NULL, err);
+}
+
+static int step_started(init_state *s, tong_err **err)
+{
+        /* From here on only an exec failure or a seccomp notify fd reaches the starter. */
+        return sync_send_type(s->sync_fd, SYNC_STARTED, err);
+}
+
+static int step_become_process(init_state *s, tong_err **err)
+{
+        const tong_process *p = s->proc;
+        unsigned keep = 3 + s->c->opts->preserve_fds;
+        int r;
+
+        r = tong_process_mark_fds_cloexec(keep, -1, err);
+        if (r < 0)
+                return r;
+        tong_process_set_umask(p);
+        if (!p->no_new_privileges) {
+                r = load_seccomp(s, err);
+                if (r < 0)
+                        return r;
+        }
+        r = tong_process_setup_user(p, err);
+        if (r < 0)
+                return r;
+        r = tong_process_find_executable(p->args[0], p->env, &s->exec_path, err);
+        if (r < 0)
+                return r;
+        r = tong_process_set_no_new_privs(p, err);
+        if (r >= 0)
+                r = tong_process_set_cpu_affinity_final(p, err);
+        if (r >= 0 && p->no_new_privileges)
+                r = load_seccomp(s, err);
+        return r;
+}
+
+static const struct init_step {
+        const char *name;
+        init_step_fn fn;
+} steps[] = {
+        { "setup", step_basics },
+        { "join namespaces", step_join_namespaces },
+        { "user namespace", step_user_namespace },
+        { "cgroup", step_cgroup },
+        { "namespaces", step_time_uts_keyring },
+        { "rootfs", step_rootfs },
+        { "create hooks", step_create_hooks },
+        { "pivot_root", step_pivot },
+        { "terminal", step_terminal },
+        { "finalize", step_finalize },
+        { "created", step_created },
+        { "wait for start", step_wait_start },
+        { "startContainer hooks", step_start_hooks },
+        { "started", step_started },
+        { "process", step_become_process },
+};
+
+static _Noreturn void fail(init_state *s, tong_err *err)
+{
+        if (s->report_fd >= 0)
+                sync_send_error(s->report_fd, err);
+        _exit(EXIT_FAILURE);
+}
+
+_Noreturn void container_init(container *c, int sync_fd, tong_create_mode mode)
+{
+        init_state s = {
+                .c = c,
+                .spec = c->spec,
+                .proc = &c->spec->process,
+                .mode = mode,
+                .sync_fd = sync_fd,
+                .report_fd = sync_fd,
+        };
+        tong_err *err = NULL;
+        sigset_t none;
+
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+                tong_debug("container `%s`: init step `%s`", c->id, steps[i].name);
+                if (steps[i].fn(&s, &err) < 0)
+                        fail(&s, err);
+        }
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        /* On success the sync socket closes with the exec: that EOF tells `start` we ran. */
+        (void)tong_process_exec(s.exec_path, s.proc->args, s.proc->env, &err);
+        fail(&s, err);
+}
