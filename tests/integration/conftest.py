@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -58,8 +59,17 @@ class Tong:
         return a + [str(x) for x in args]
 
     def __call__(self, *args, timeout=60, input=None, check=False, log_format=None, **kw):
-        cp = subprocess.run(self.argv(*args, log_format=log_format), capture_output=True,
-                            text=True, timeout=timeout, input=input, **kw)
+        # Files, not pipes: a created container's init inherits our stdio and keeps it open,
+        # so waiting for EOF on a pipe would wait for the container.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            cp = subprocess.run(self.argv(*args, log_format=log_format), stdout=out,
+                                stderr=err, timeout=timeout, input=input,
+                                stdin=None if input is not None else subprocess.DEVNULL,
+                                **kw)
+            out.seek(0)
+            err.seek(0)
+            cp.stdout = out.read().decode(errors="replace")
+            cp.stderr = err.read().decode(errors="replace")
         res = Result(cp)
         if check and res.rc != 0:
             raise AssertionError(f"tong {' '.join(map(str, args))} failed: {res}")

@@ -69,6 +69,9 @@ int container_load(container *c, int lock, bool want_spec, tong_err **err)
 {
         int r;
 
+        r = tong_id_validate(c->id, err);
+        if (r < 0)
+                return r;
         r = container_open_root(c, false, err);
         if (r == -ENOENT) {
                 tong_err_freep(err);

@@ -42,6 +42,7 @@ typedef struct init_state {
         int report_fd; /* errors go here: sync_fd, then the `tong start` connection */
         bool mnt_joined;
         char *exec_path;
+        tong_rootfs_ctx rootfs; /* one context from prepare to finalize */
 } init_state;
 
 typedef int (*init_step_fn)(init_state *s, tong_err **err);
@@ -142,29 +143,28 @@ static int step_time_uts_keyring(init_state *s, tong_err **err)
         return 0;
 }
 
-static tong_rootfs_ctx rootfs_ctx(const init_state *s)
+static void rootfs_ctx_fill(init_state *s)
 {
         const container *c = s->c;
-        tong_rootfs_ctx r = {
-                .spec = s->spec,
-                .rootfs = c->rootfs,
-                .no_pivot = c->opts->no_pivot,
-                .userns = tong_spec_has_namespace(s->spec, TONG_NS_USER),
-                .cgroupns = new_ns(s, TONG_NS_CGROUP),
-        };
+        tong_rootfs_ctx *r = &s->rootfs;
 
+        r->spec = s->spec;
+        r->rootfs = c->rootfs;
+        r->no_pivot = c->opts->no_pivot;
+        r->userns = tong_spec_has_namespace(s->spec, TONG_NS_USER);
+        r->cgroupns = new_ns(s, TONG_NS_CGROUP);
         if (c->cg)
-                r.n_cgroups = tong_cgroup_hierarchies(c->cg, &r.cgroups);
-        return r;
+                r->n_cgroups = tong_cgroup_hierarchies(c->cg, &r->cgroups);
+        if (r->userns)
+                r->userns_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 }
 
 static int step_rootfs(init_state *s, tong_err **err)
 {
-        tong_rootfs_ctx ctx = rootfs_ctx(s);
-
         if (s->mnt_joined)
                 return 0;
-        return tong_rootfs_prepare(&ctx, err);
+        rootfs_ctx_fill(s);
+        return tong_rootfs_prepare(&s->rootfs, err);
 }
 
 static int step_create_hooks(init_state *s, tong_err **err)
@@ -187,11 +187,9 @@ static int step_create_hooks(init_state *s, tong_err **err)
 
 static int step_pivot(init_state *s, tong_err **err)
 {
-        tong_rootfs_ctx ctx = rootfs_ctx(s);
-
         if (s->mnt_joined)
                 return 0;
-        return tong_rootfs_pivot(&ctx, err);
+        return tong_rootfs_pivot(&s->rootfs, err);
 }
 
 static int step_terminal(init_state *s, tong_err **err)
@@ -217,11 +215,11 @@ static int step_terminal(init_state *s, tong_err **err)
 
 static int step_finalize(init_state *s, tong_err **err)
 {
-        tong_rootfs_ctx ctx = rootfs_ctx(s);
         int r;
 
         if (!s->mnt_joined) {
-                r = tong_rootfs_finalize(&ctx, err);
+                r = tong_rootfs_finalize(&s->rootfs, err);
+                tong_rootfs_ctx_done(&s->rootfs);
                 if (r < 0)
                         return r;
         }
@@ -367,6 +365,7 @@ _Noreturn void container_init(container *c, int sync_fd, tong_create_mode mode)
         tong_err *err = NULL;
         sigset_t none;
 
+        tong_rootfs_ctx_init(&s.rootfs);
         for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
                 tong_debug("container `%s`: init step `%s`", c->id, steps[i].name);
                 if (steps[i].fn(&s, &err) < 0)
