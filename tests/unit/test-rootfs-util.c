@@ -294,6 +294,7 @@ static int container_main(const trt_run *r, const tong_cgroup_hier *cg, size_t n
         ctx.cgroupns = r->cgroupns;
         ctx.cgroups = cg;
         ctx.n_cgroups = n_cg;
+        ctx.mount_userns_fds = r->mount_userns_fds;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = tong_rootfs_prepare(&ctx, &err);
         tp = usec_since(&t0);
@@ -400,6 +401,48 @@ int trt_run_container(const trt_run *r)
         close(ready[0]);
         close(go[1]);
         return wait_child(pid);
+}
+
+static int write_proc(pid_t pid, const char *file, const char *content)
+{
+        _cleanup_free_ char *p = xasprintf("/proc/%d/%s", (int)pid, file);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+
+        return fd >= 0 && write(fd, content, strlen(content)) == (ssize_t)strlen(content) ? 0 : -1;
+}
+
+int trt_make_userns(const char *uid_map, const char *gid_map)
+{
+        int ready[2], go[2], fd;
+        _cleanup_free_ char *ns = NULL;
+        char c = 0;
+        pid_t pid;
+
+        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+                test_fail(__FILE__, __LINE__, "pipe: %m");
+        pid = fork();
+        if (pid < 0)
+                test_fail(__FILE__, __LINE__, "fork: %m");
+        if (pid == 0) {
+                if (unshare(CLONE_NEWUSER) < 0 || write(ready[1], &c, 1) != 1)
+                        _exit(1);
+                _exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+        }
+        if (read(ready[0], &c, 1) != 1 || write_proc(pid, "uid_map", uid_map) < 0 ||
+            write_proc(pid, "gid_map", gid_map) < 0)
+                test_fail(__FILE__, __LINE__, "set up the user namespace: %m");
+        ns = xasprintf("/proc/%d/ns/user", (int)pid);
+        fd = open(ns, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                test_fail(__FILE__, __LINE__, "open %s: %m", ns);
+        if (write(go[1], &c, 1) != 1)
+                test_fail(__FILE__, __LINE__, "release the helper: %m");
+        wait_child(pid);
+        close(ready[0]);
+        close(ready[1]);
+        close(go[0]);
+        close(go[1]);
+        return fd;
 }
 
 bool trt_is_mountpoint(const char *path)

@@ -59,10 +59,14 @@ typedef struct trt_run {
         void *arg;
         const char *expect_err; /* NULL: must succeed; else a substring of the error */
         bool quiet_timing;
+        const int *mount_userns_fds; /* passed through to the rootfs context */
 } trt_run;
 
 /* Run prepare/pivot/finalize in fresh namespaces; returns 0 when everything went as expected. */
 int trt_run_container(const trt_run *r);
+
+/* A user namespace with these uid_map/gid_map contents, as an fd (the helper process is gone). */
+int trt_make_userns(const char *uid_map, const char *gid_map);
 
 /* Checks usable inside the container. */
 bool trt_is_mountpoint(const char *path);

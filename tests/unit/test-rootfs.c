@@ -307,6 +307,58 @@ TEST(rootfs_userns_binds_host_devices)
         trt_rm_rf(root);
 }
 
+static int check_idmap(void *arg)
+{
+        struct stat st;
+
+        (void)arg;
+        CHECK(stat("/idmapped/f", &st) == 0 && st.st_uid == 1000 && st.st_gid == 2000);
+        CHECK(stat("/plain/f", &st) == 0 && st.st_uid == 0 && st.st_gid == 0);
+        CHECK(trt_is_mountpoint("/idmapped/sub") && stat("/idmapped/sub/g", &st) == 0 &&
+              st.st_uid == 1000);
+        return 0;
+}
+
+/* idmap on a bind with its own mappings; ridmap reaches the submount too. */
+TEST(rootfs_idmapped_bind_mounts)
+{
+        _cleanup_free_ char *root = trt_mkdtemp("rootfs");
+        _cleanup_free_ char *host = trt_mkdtemp("idmap");
+        _cleanup_free_ char *f = xasprintf("%s/f", host);
+        _cleanup_free_ char *sub = xasprintf("%s/sub", host);
+        _cleanup_free_ char *g = xasprintf("%s/sub/g", host);
+        _cleanup_close_ int ns = -EBADF;
+        int fds[TRT_MAX];
+        trt_spec s;
+        trt_run r = { .rootfs = root, .check = check_idmap };
+        tong_mount *m;
+
+        trt_build_rootfs(root);
+        trt_write(f, "x");
+        trt_mkdir_p(sub, 0755);
+        ns = trt_make_userns("0 1000 1\n", "0 2000 1\n");
+        trt_spec_init(&s);
+        m = trt_add_mount(&s, "/idmapped", "rbind", host, 0, NULL);
+        m->ridmap = true;
+        m->n_uid_mappings = m->n_gid_mappings = 1; /* the content lives in the userns fd */
+        trt_add_mount(&s, "/plain", "bind", host, 0, NULL);
+        for (size_t i = 0; i < TRT_MAX; i++)
+                fds[i] = i == 0 ? ns : -1;
+        r.spec = &s.spec;
+        r.mount_userns_fds = fds;
+        trt_unshare_mnt();
+        ASSERT_OK(mount("tmpfs", sub, "tmpfs", 0, "size=64k"));
+        trt_write(g, "y");
+        ASSERT_EQ(trt_run_container(&r), 0);
+        /* Mappings without a user namespace from the runtime: a clear error. */
+        r.mount_userns_fds = NULL;
+        r.expect_err = "mounts[0] (/idmapped): idmap: no user namespace holding uidMappings";
+        ASSERT_EQ(trt_run_container(&r), 0);
+        ASSERT_OK(umount2(sub, MNT_DETACH));
+        trt_rm_rf(root);
+        trt_rm_rf(host);
+}
+
 /* ------------------------------------------------------------------ units */
 
 TEST(rootfs_sysctl_key_to_path)

@@ -231,20 +231,17 @@ static uint64_t current_attrs(int mnt_fd)
 
 static int legacy_setattr(int mnt_fd, uint64_t set, uint64_t clr, tong_err **err);
 
-int tong_mnt_setattr(int mnt_fd, bool recursive, uint64_t set, uint64_t clr, tong_err **err)
+/* mount_setattr keeping what a more privileged namespace locked; -errno, -ENOSYS included. */
+static int setattr_keep_locked(int mnt_fd, bool recursive, uint64_t set, uint64_t clr)
 {
         struct mount_attr a = { .attr_set = set, .attr_clr = clr };
         int r;
 
-        if (set == 0 && clr == 0)
-                return 0;
         if ((set | clr) & MOUNT_ATTR__ATIME)
                 a.attr_clr |= MOUNT_ATTR__ATIME;
-        if (legacy)
-                return legacy_setattr(mnt_fd, set, a.attr_clr, err);
         r = setattr_raw(mnt_fd, recursive, &a);
         if (r == -EPERM && a.attr_clr) {
-                /* Locked by a more privileged mount namespace: keep those, clear the rest. */
+                /* Clearing a locked flag is EPERM: keep those, clear the rest. */
                 uint64_t locked = current_attrs(mnt_fd);
 
                 a.attr_clr &= ~locked;
@@ -252,14 +249,26 @@ int tong_mnt_setattr(int mnt_fd, bool recursive, uint64_t set, uint64_t clr, ton
                         a.attr_set &= ~(uint64_t)MOUNT_ATTR__ATIME;
                 r = setattr_raw(mnt_fd, recursive, &a);
         }
-        if (r == -ENOSYS) {
+        return r;
+}
+
+int tong_mnt_setattr(int mnt_fd, bool recursive, uint64_t set, uint64_t clr, tong_err **err)
+{
+        int r;
+
+        if (set == 0 && clr == 0)
+                return 0;
+        if (!legacy) {
+                r = setattr_keep_locked(mnt_fd, recursive, set, clr);
+                if (r != -ENOSYS)
+                        return r < 0 ? tong_err_sys(err, -r, "set mount attributes%s",
+                                                    recursive ? " recursively" : "")
+                                     : 0;
                 legacy = true;
-                return legacy_setattr(mnt_fd, set, a.attr_clr, err);
         }
-        if (r < 0)
-                return tong_err_sys(err, -r, "set mount attributes%s",
-                                    recursive ? " recursively" : "");
-        return 0;
+        if ((set | clr) & MOUNT_ATTR__ATIME)
+                clr |= MOUNT_ATTR__ATIME;
+        return legacy_setattr(mnt_fd, set, clr, err);
 }
 
 static int set_propagation(int mnt_fd, const tong_mnt_req *req, tong_err **err)
@@ -304,15 +313,16 @@ static int make_detached(const tong_mnt_req *req, tong_err **err)
         }
         if (mnt < 0)
                 return mnt;
-        if (!req->fstype) {
+        set = clr = 0;
+        if (!req->fstype)
                 tong_mnt_flags_to_attr(req->flags, req->clear_flags, &set, &clr);
-                r = tong_mnt_setattr(mnt, false, set, clr, err);
-                if (r < 0)
-                        return r;
-        }
-        r = tong_mnt_setattr(mnt, true, req->rec_set, req->rec_clr, err);
+        r = set || clr ? setattr_keep_locked(mnt, false, set, clr) : 0;
+        if (r >= 0 && (req->rec_set || req->rec_clr))
+                r = setattr_keep_locked(mnt, true, req->rec_set, req->rec_clr);
+        if (r == -ENOSYS) /* fsopen without mount_setattr (5.2 - 5.11): all by mount(2) */
+                return -ENOSYS;
         if (r < 0)
-                return r;
+                return tong_err_sys(err, -r, "set mount attributes");
         if (req->userns_fd >= 0) {
                 struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP,
                                         .userns_fd = (uint64_t)req->userns_fd };
