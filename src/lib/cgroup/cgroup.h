@@ -74,3 +74,69 @@ int tong_cgroup_destroy(const tong_cgroup *cg, tong_err **err);
 
 /* The hierarchies, for mounting cgroupfs inside the container. */
 size_t tong_cgroup_hierarchies(const tong_cgroup *cg, const tong_cgroup_hier **ret);
+
+/* Whether the cgroup has a process in it (or in a descendant): 1 yes, 0 no, -errno. */
+int tong_cgroup_populated(const tong_cgroup *cg, tong_err **err);
+
+/*
+ * Cgroup ownership (runtime-spec 1.1 "Cgroup ownership"): chown the container's cgroup2
+ * directory and the files of it listed in /sys/kernel/cgroup/delegate (fallback
+ * cgroup.procs, cgroup.subtree_control, cgroup.threads) to uid:gid.  Missing files are
+ * skipped.  v1 hierarchies are never touched; without cgroup2 this does nothing.  The caller
+ * decides whether the spec's conditions hold (cgroup namespace, rw cgroup mount).
+ */
+int tong_cgroup_delegate(const tong_cgroup *cg, uid_t uid, gid_t gid, tong_err **err);
+
+/* ---------------------------------------------------------------- stats (`events --stats`) */
+
+/* Everything runc's `events --stats` JSON reports from cgroups.  Absent values are 0. */
+typedef struct tong_cgroup_mem_entry {
+        uint64_t usage, max, failcnt, limit; /* max: peak usage; limit: UINT64_MAX = none */
+} tong_cgroup_mem_entry;
+
+typedef struct tong_cgroup_blkio_entry {
+        uint64_t major, minor;
+        char op[16]; /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
+        uint64_t value;
+} tong_cgroup_blkio_entry;
+
+typedef struct tong_cgroup_hugetlb_stat {
+        char page_size[16]; /* "2MB", "1GB" */
+        uint64_t usage, max, failcnt;
+} tong_cgroup_hugetlb_stat;
+
+typedef struct tong_cgroup_stats {
+        struct {
+                uint64_t total, kernel, user;                   /* nanoseconds */
+                uint64_t *percpu, *percpu_kernel, *percpu_user; /* v1 only; n_percpu each */
+                size_t n_percpu;
+                uint64_t periods, throttled_periods, throttled_time; /* time in ns */
+        } cpu;
+        struct {
+                uint64_t cache;
+                tong_cgroup_mem_entry usage, swap, kernel, kernel_tcp;
+                char **stat_keys; /* memory.stat, in file order */
+                uint64_t *stat_values;
+                size_t n_stat;
+        } memory;
+        struct {
+                uint64_t current, limit; /* limit 0: none */
+        } pids;
+        struct {
+                tong_cgroup_blkio_entry *service_bytes, *serviced; /* recursive */
+                size_t n_service_bytes, n_serviced;
+        } blkio;
+        tong_cgroup_hugetlb_stat *hugetlb;
+        size_t n_hugetlb;
+        uint64_t oom_kill; /* v2 memory.events oom_kill / v1 memory.oom_control oom_kill */
+} tong_cgroup_stats;
+
+int tong_cgroup_get_stats(const tong_cgroup *cg, tong_cgroup_stats **ret, tong_err **err);
+tong_cgroup_stats *tong_cgroup_stats_free(tong_cgroup_stats *st);
+static inline void tong_cgroup_stats_freep(tong_cgroup_stats **st)
+{
+        *st = tong_cgroup_stats_free(*st);
+}
+
+/* The OOM-kill counter alone (cheap, for `events` polling); -ENOENT without a memory cgroup. */
+int tong_cgroup_oom_kills(const tong_cgroup *cg, uint64_t *ret, tong_err **err);
