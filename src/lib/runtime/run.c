@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -180,7 +181,10 @@ int tong_container_run(const tong_ctx *ctx, const tong_create_opts *o, int *ret_
                 record_running(c);
         if (r < 0 || mode == TONG_RUN_DETACHED)
                 goto out;
+        /* Others (kill, state, delete --force) must be able to act while we wait. */
+        (void)flock(c->dir_fd, LOCK_UN);
         r = run_foreground(c, pty, sfd, ret_status, err);
+        (void)flock(c->dir_fd, LOCK_EX);
         if (!o->keep)
                 container_destroy(c, true);
 out:
