@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "core/macro.h"
 #include "core/missing.h"
+#include "core/parse-util.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/rootfs.h"
@@ -54,6 +55,25 @@ static bool new_ns(const init_state *s, tong_ns_type t)
         return i >= 0 && !s->spec->linux.namespaces[i].path;
 }
 
+/*
+ * Hooks need our pid as the host sees it.  The host's /proc is still mounted here and shows
+ * pids of the host's pid namespace, whatever namespace we are in.
+ */
+static int learn_host_pid(container *c, tong_err **err)
+{
+        char buf[32];
+        ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+        int pid;
+
+        if (n <= 0)
+                return tong_err_sys(err, errno, "readlink /proc/self");
+        buf[n] = '\0';
+        if (parse_int(buf, &pid) < 0 || pid <= 0)
+                return tong_err_set(err, EIO, "unexpected /proc/self `%s`", buf);
+        c->pid = pid;
+        return 0;
+}
+
 static int step_basics(init_state *s, tong_err **err)
 {
         container *c = s->c;
@@ -65,7 +85,7 @@ static int step_basics(init_state *s, tong_err **err)
                 return tong_err_sys(err, errno, "set the parent-death signal");
         if (setsid() < 0)
                 return tong_err_sys(err, errno, "setsid");
-        return 0;
+        return learn_host_pid(c, err);
 }
 
 static int step_join_namespaces(init_state *s, tong_err **err)
