@@ -217,3 +217,31 @@ TEST(cgroup_keyed_get)
         ASSERT_U64_EQ(v, 7);
         ASSERT_EQ(cg_keyed_get("oom_kill_x 3\n", "oom_kill", &v), -ENOENT);
 }
+
+TEST(cgroup_device_rules)
+{
+        tong_device_rule user = { .allow = false, .type = 'c', .major = 1, .minor = 3 };
+        tong_resources res = { .devices = &user, .n_devices = 1 };
+        tong_device devs[] = {
+                { .type = 'b', .has_major_minor = true, .major = 8, .minor = 0 },
+                { .type = 'p' },
+                { .type = 'u', .has_major_minor = true, .major = 4, .minor = 64 },
+        };
+        tong_device_rule *rules = NULL;
+        size_t n = 0;
+
+        tong_cgroup_device_rules(&res, devs, ELEMENTSOF(devs), &rules, &n);
+        ASSERT_EQ(n, 1 + 12 + 2);
+        ASSERT_FALSE(rules[0].allow); /* the user's rules first: defaults win over them */
+        ASSERT_TRUE(rules[1].allow && rules[1].type == 'c' && rules[1].major == -1);
+        ASSERT_STREQ(rules[1].access, "m");
+        ASSERT_TRUE(rules[3].major == 1 && rules[3].minor == 3);
+        ASSERT_TRUE(rules[13].type == 'b' && rules[13].major == 8);
+        ASSERT_TRUE(rules[14].type == 'c' && rules[14].major == 4 && rules[14].minor == 64);
+        ASSERT_STREQ(rules[14].access, "rwm");
+        free(rules);
+
+        tong_cgroup_device_rules(NULL, NULL, 0, &rules, &n);
+        ASSERT_EQ(n, 12);
+        free(rules);
+}

@@ -26,6 +26,8 @@
 
 typedef void (*fixture_body)(const char *parent);
 
+static double ms_since(const struct timespec *t0);
+
 static bool live_ok(void)
 {
         if (geteuid() != 0 || access("/proc/self/cgroup", R_OK) != 0) {
@@ -241,6 +243,8 @@ static void full_resources(const tong_cgroup *cg, tong_resources *r)
         }
         r->devices = dev_rules;
         r->n_devices = ELEMENTSOF(dev_rules);
+        /* What the runtime passes: the config's rules plus the defaults. */
+        tong_cgroup_device_rules(r, NULL, 0, &r->devices, &r->n_devices);
 }
 
 static void check_memory(const tong_cgroup *cg)
@@ -295,9 +299,16 @@ static void check_rest(const tong_cgroup *cg, const tong_resources *r)
                         ASSERT_CTRL(cg, CG_HUGETLB, "hugetlb.2MB.rsvd.limit_in_bytes",
                                     "hugetlb.2MB.rsvd.max", "4194304", "4194304");
         }
-        if (is_v1(cg, CG_DEVICES))
-                ASSERT_CTRL(cg, CG_DEVICES, "devices.list", NULL, "c 1:3 rwm\nc 1:5 r", NULL);
-        else {
+        if (is_v1(cg, CG_DEVICES)) {
+                _cleanup_free_ char *l = read_ctrl(cg, CG_DEVICES, "devices.list", NULL);
+
+                ASSERT_STR_CONTAINS(l, "c *:* m\n");
+                ASSERT_STR_CONTAINS(l, "b *:* m\n");
+                ASSERT_STR_CONTAINS(l, "c 1:3 rwm\n");
+                ASSERT_STR_CONTAINS(l, "c 1:5 rwm\n"); /* merged with the config's "r" */
+                ASSERT_STR_CONTAINS(l, "c 136:* rwm");
+                ASSERT_FALSE(strstr(l, "a *:*"));
+        } else {
                 size_t n = 0;
 
                 CG_OK(tong_bpf_devices_count(tong_cgroup_v2_fd(cg), &n, &err));
@@ -327,19 +338,41 @@ static void check_blkio_weight(const tong_cgroup *cg)
                 ASSERT_CTRL(cg, CG_BLKIO, NULL, "io.weight", NULL, "default 4950");
 }
 
+/* A raw cgroup2 key, applied after (and over) the typed fields. */
+static void check_unified(const tong_cgroup *cg)
+{
+        tong_kv kv = { 0 };
+        tong_resources r = { .unified = &kv, .n_unified = 1 };
+
+        if (cg->owner[CG_MEMORY] && cg->owner[CG_MEMORY] == cg->v2) {
+                kv = (tong_kv){ (char *)"memory.high", (char *)"100663296" };
+                CG_OK(tong_cgroup_apply(cg, &r, &err));
+                ASSERT_CTRL(cg, CG_MEMORY, NULL, "memory.high", NULL, "100663296");
+        } else if (has_2mb_hugetlb(cg) && cg->owner[CG_HUGETLB] == cg->v2) {
+                kv = (tong_kv){ (char *)"hugetlb.2MB.max", (char *)"6291456" };
+                CG_OK(tong_cgroup_apply(cg, &r, &err));
+                ASSERT_CTRL(cg, CG_HUGETLB, NULL, "hugetlb.2MB.max", NULL, "6291456");
+        }
+}
+
 static void body_create_apply(const char *parent)
 {
         _cleanup_(tong_cgroup_freep) tong_cgroup *cg = new_cg(parent, "res");
+        struct timespec t0;
         tong_resources r;
 
         full_resources(cg, &r);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         CG_OK(tong_cgroup_create(cg, &r, &err));
-        printf("# hierarchies: %zu, v2: %s, path %s\n", cg->n_hiers,
-               cg->v2 ? cg->v2->mountpoint : "none", tong_cgroup_path(cg));
+        printf("# hierarchies: %zu, v2: %s, path %s, create with every resource %.2f ms\n",
+               cg->n_hiers, cg->v2 ? cg->v2->mountpoint : "none", tong_cgroup_path(cg),
+               ms_since(&t0));
         check_memory(cg);
         check_cpu(cg);
         check_rest(cg, &r);
         check_blkio_weight(cg);
+        check_unified(cg);
+        free(r.devices);
         CG_OK(tong_cgroup_destroy(cg, &err));
         for (size_t i = 0; i < cg->n_hiers; i++) {
                 _cleanup_free_ char *p = cg_file_path(&cg->hiers[i], NULL);
@@ -550,8 +583,7 @@ static void body_kill_sigkill(const char *parent)
         /* A frozen container is killed as well. */
         CG_OK(tong_cgroup_freeze(cg, true, &err));
         CG_OK(tong_cgroup_kill_all(cg, SIGKILL, &err));
-        if (tong_cgroup_is_frozen(cg) == 1)
-                CG_OK(tong_cgroup_freeze(cg, false, &err));
+        ASSERT_EQ(tong_cgroup_is_frozen(cg), 0);
         for (size_t i = 0; i < ELEMENTSOF(kids); i++) {
                 pid = waitpid(kids[i], &status, 0);
                 ASSERT_EQ(pid, kids[i]);
@@ -731,6 +763,24 @@ static pid_t spawn_eater(size_t mb, int *to_child, int *from_child)
         return pid;
 }
 
+/* v2: a limit below the usage is refused when asked to check (v1's kernel refuses itself). */
+static void check_before_update(const tong_cgroup *cg)
+{
+        tong_resources r = { .has_memory = true };
+        tong_err *err = NULL;
+
+        if (is_v1(cg, CG_MEMORY))
+                return;
+        r.memory = (tong_memory){ .has_limit = true,
+                                  .limit = 4 * MiB,
+                                  .has_check_before_update = true,
+                                  .check_before_update = true };
+        ASSERT_EQ(tong_cgroup_apply(cg, &r, &err), -EBUSY);
+        ASSERT_STR_CONTAINS(err->msg, "below the current usage");
+        tong_err_free(err);
+        ASSERT_CTRL(cg, CG_MEMORY, NULL, "memory.max", NULL, "268435456");
+}
+
 static void body_stats(const char *parent)
 {
         _cleanup_(tong_cgroup_freep) tong_cgroup *cg = new_cg(parent, "st");
@@ -762,6 +812,7 @@ static void body_stats(const char *parent)
                 ASSERT_TRUE(st->n_hugetlb >= 1);
         CG_OK(tong_cgroup_oom_kills(cg, &ooms, &err));
         ASSERT_U64_EQ(ooms, 0);
+        check_before_update(cg);
         close(to);
         ASSERT_EQ(waitpid(pid, &status, 0), pid);
         close(from);

@@ -112,16 +112,20 @@ static int signal_rounds(const tong_cgroup *cg, int sig, tong_err **err)
 int tong_cgroup_kill_all(const tong_cgroup *cg, int sig, tong_err **err)
 {
         const cg_hier *fz = cg->owner[CG_FREEZER];
+        bool was_frozen = fz && fz->dirfd >= 0 && fz->drv->is_frozen(fz) > 0;
         bool thaw = false;
         int r;
 
         if (sig == SIGKILL && cg->v2 && cg_has_file(cg->v2, "cgroup.kill"))
-                return cg_write(cg->v2, "cgroup.kill", "1", err);
-        /* Frozen, nothing can fork between listing and signalling (runc does this too). */
-        if (fz && fz->dirfd >= 0 && fz->drv->is_frozen(fz) == 0)
-                thaw = fz->drv->freeze(fz, true, NULL) >= 0;
-        r = signal_rounds(cg, sig, err);
-        if (thaw)
+                r = cg_write(cg->v2, "cgroup.kill", "1", err);
+        else {
+                /* Frozen, nothing can fork between listing and signalling (as runc). */
+                if (fz && fz->dirfd >= 0 && !was_frozen)
+                        thaw = fz->drv->freeze(fz, true, NULL) >= 0;
+                r = signal_rounds(cg, sig, err);
+        }
+        /* v1-frozen tasks only die once thawed. */
+        if (thaw || (was_frozen && sig == SIGKILL))
                 (void)fz->drv->freeze(fz, false, NULL);
         return r;
 }

@@ -112,3 +112,44 @@ char *cg_devnum(int64_t major, int64_t minor)
                 snprintf(b, sizeof(b), "%" PRId64, minor);
         return xasprintf("%s:%s", a, b);
 }
+
+/* Always allowed (runc's AllowedDevices; tun came back in runc 1.2.4 by popular demand). */
+static const tong_device_rule default_rules[] = {
+        { .allow = true, .type = 'c', .major = -1, .minor = -1, .access = "m" },
+        { .allow = true, .type = 'b', .major = -1, .minor = -1, .access = "m" },
+        { .allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm" },    /* null */
+        { .allow = true, .type = 'c', .major = 1, .minor = 5, .access = "rwm" },    /* zero */
+        { .allow = true, .type = 'c', .major = 1, .minor = 7, .access = "rwm" },    /* full */
+        { .allow = true, .type = 'c', .major = 1, .minor = 8, .access = "rwm" },    /* random */
+        { .allow = true, .type = 'c', .major = 1, .minor = 9, .access = "rwm" },    /* urandom */
+        { .allow = true, .type = 'c', .major = 5, .minor = 0, .access = "rwm" },    /* tty */
+        { .allow = true, .type = 'c', .major = 5, .minor = 1, .access = "rwm" },    /* console */
+        { .allow = true, .type = 'c', .major = 5, .minor = 2, .access = "rwm" },    /* ptmx */
+        { .allow = true, .type = 'c', .major = 136, .minor = -1, .access = "rwm" }, /* pts */
+        { .allow = true, .type = 'c', .major = 10, .minor = 200, .access = "rwm" }, /* tun */
+};
+
+void tong_cgroup_device_rules(const tong_resources *res, const tong_device *devices, size_t n,
+                              tong_device_rule **ret, size_t *ret_n)
+{
+        size_t n_res = res ? res->n_devices : 0, k = 0;
+        tong_device_rule *out = xcalloc(n_res + ELEMENTSOF(default_rules) + n + 1, sizeof(*out));
+
+        for (size_t i = 0; i < n_res; i++)
+                out[k++] = res->devices[i];
+        for (size_t i = 0; i < ELEMENTSOF(default_rules); i++)
+                out[k++] = default_rules[i];
+        for (size_t i = 0; i < n; i++) {
+                const tong_device *d = &devices[i];
+
+                if (!d->has_major_minor || (d->type != 'c' && d->type != 'u' && d->type != 'b'))
+                        continue; /* fifos need no device-cgroup rule */
+                out[k++] = (tong_device_rule){ .allow = true,
+                                               .type = d->type == 'b' ? 'b' : 'c',
+                                               .major = d->major,
+                                               .minor = d->minor,
+                                               .access = "rwm" };
+        }
+        *ret = out;
+        *ret_n = k;
+}

@@ -32,7 +32,8 @@ typedef struct tong_cgroup_hier {
 
 /* Resolve the layout and the container's paths.  Touches nothing. */
 int tong_cgroup_new(const char *cgroups_path, const char *id, tong_cgroup **ret, tong_err **err);
-/* Re-open a cgroup recorded in the state store (tong_cgroup_path() of a created one). */
+/* Re-open a cgroup recorded in the state store (tong_cgroup_path() of a created one).
+ * Hierarchies whose directory is gone are kept (destroy skips them, others fail). */
 int tong_cgroup_open(const char *abs_path, tong_cgroup **ret, tong_err **err);
 tong_cgroup *tong_cgroup_free(tong_cgroup *cg);
 static inline void tong_cgroup_freep(tong_cgroup **cg)
@@ -40,7 +41,12 @@ static inline void tong_cgroup_freep(tong_cgroup **cg)
         *cg = tong_cgroup_free(*cg);
 }
 
-/* The resolved absolute path ("/tong/web"), the same in every hierarchy. */
+/*
+ * What to record in the state store and give back to tong_cgroup_open(): the resolved
+ * absolute path ("/tong/web") when it is the same in every hierarchy, else (a relative
+ * cgroupsPath while the runtime sits in different cgroups per hierarchy) one
+ * "controllers:path" line per hierarchy, as in /proc/self/cgroup ("memory:/a/web\n:/web").
+ */
 const char *tong_cgroup_path(const tong_cgroup *cg);
 
 /*
@@ -56,14 +62,29 @@ int tong_cgroup_v2_fd(const tong_cgroup *cg);
 /* Move pid into the cgroup in every hierarchy; skip_v2: it was cloned into it already. */
 int tong_cgroup_enter(const tong_cgroup *cg, pid_t pid, bool skip_v2, tong_err **err);
 
+/* `tong update`: write what `res` gives to the existing cgroup; absent fields stay. */
 int tong_cgroup_apply(const tong_cgroup *cg, const tong_resources *res, tong_err **err);
+
+/*
+ * The device rules a container gets, in order (later rules win): linux.resources.devices,
+ * then the devices every container may use (runc's list: mknod of any c/b, null, zero,
+ * full, random, urandom, tty, console, ptmx, pts, tun), then rwm for each linux.devices
+ * entry.  Pass them as resources.devices to tong_cgroup_create (always, also when the
+ * config has no resources: the device cgroup starts from deny-all).  *ret is malloc'ed.
+ */
+void tong_cgroup_device_rules(const tong_resources *res, const tong_device *devices, size_t n,
+                              tong_device_rule **ret, size_t *ret_n);
 
 /* Freezer (v1) / cgroup.freeze (v2).  Waits until the state is reached. */
 int tong_cgroup_freeze(const tong_cgroup *cg, bool frozen, tong_err **err);
 /* 1 frozen, 0 not, -errno. */
 int tong_cgroup_is_frozen(const tong_cgroup *cg);
 
-/* Signal every process in the cgroup (cgroup.kill on v2 for SIGKILL where available). */
+/*
+ * Signal every process in the cgroup (cgroup.kill on v2 for SIGKILL where available, else
+ * freeze, signal every pid until no new one shows up, thaw).  SIGKILL also thaws a frozen
+ * cgroup so that v1-frozen tasks can die; other signals leave the freezer state as it was.
+ */
 int tong_cgroup_kill_all(const tong_cgroup *cg, int sig, tong_err **err);
 
 /* Pids in the cgroup (read from the first hierarchy that has the container). */
