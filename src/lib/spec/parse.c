@@ -69,14 +69,33 @@ size_t sp_push_index(sp_ctx *c, size_t i)
         return old;
 }
 
+/* Would sp_quote() return the string unchanged, between quotes? */
+static bool quote_is_plain(const char *s)
+{
+        size_t n = 0;
+
+        for (; *s; s++, n++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\')
+                        return false;
+        return n <= 128;
+}
+
 size_t sp_push_mapkey(sp_ctx *c, const char *key)
 {
-        _cleanup_free_ char *q = sp_quote(key);
         size_t old = c->len;
 
-        sp_append(c, "[", 1);
-        sp_append(c, q, strlen(q));
-        sp_append(c, "]", 1);
+        /* Map keys are pushed for every entry: skip the allocation in the common case. */
+        if (quote_is_plain(key)) {
+                sp_append(c, "[\"", 2);
+                sp_append(c, key, strlen(key));
+                sp_append(c, "\"]", 2);
+        } else {
+                _cleanup_free_ char *q = sp_quote(key);
+
+                sp_append(c, "[", 1);
+                sp_append(c, q, strlen(q));
+                sp_append(c, "]", 1);
+        }
         return old;
 }
 
