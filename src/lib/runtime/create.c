@@ -215,6 +215,48 @@ static void init_state_record(container *c)
         c->state = st;
 }
 
+/*
+ * Device access is default-deny (config-linux.md; GHSA-g54h-m393-cpwq), then the config's
+ * rules in order, then every linux.devices entry (they MUST be usable), then the devices
+ * every container gets, as runc appends them: mknod of anything, the default nodes, the
+ * pty devices and /dev/net/tun.
+ */
+static const tong_device_rule default_allowed[] = {
+        { true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },    { true, 'c', 1, 3, "rwm" },
+        { true, 'c', 1, 8, "rwm" }, { true, 'c', 1, 7, "rwm" },    { true, 'c', 5, 0, "rwm" },
+        { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 9, "rwm" },    { true, 'c', 136, -1, "rwm" },
+        { true, 'c', 5, 2, "rwm" }, { true, 'c', 10, 200, "rwm" },
+};
+
+static tong_resources effective_resources(const tong_spec *s, tong_device_rule **ret_rules)
+{
+        tong_resources res = { 0 };
+        const tong_linux *l = &s->linux;
+        tong_device_rule *rules = NULL;
+        size_t n = 0;
+
+        if (l->has_resources)
+                res = l->resources;
+        for (size_t i = 0; i < res.n_devices; i++)
+                *(tong_device_rule *)xappend(&rules, &n, sizeof(*rules)) = res.devices[i];
+        for (size_t i = 0; i < l->n_devices; i++) {
+                const tong_device *d = &l->devices[i];
+                tong_device_rule *rule;
+
+                if (d->type == 'p' || !d->has_major_minor)
+                        continue;
+                rule = xappend(&rules, &n, sizeof(*rules));
+                *rule = (tong_device_rule){ true, d->type == 'b' ? 'b' : 'c', d->major, d->minor,
+                                            "rwm" };
+        }
+        for (size_t i = 0; i < ELEMENTSOF(default_allowed); i++)
+                *(tong_device_rule *)xappend(&rules, &n, sizeof(*rules)) = default_allowed[i];
+        res.devices = rules;
+        res.n_devices = n;
+        *ret_rules = rules;
+        return res;
+}
+
 static int prepare(container *c, const tong_create_opts *o, tong_create_mode mode, tong_err **err)
 {
         const char *cgpath;
@@ -266,8 +308,12 @@ static int prepare(container *c, const tong_create_opts *o, tong_create_mode mod
                 r = tong_state_write(c->dir_fd, c->state, err);
         if (r < 0)
                 return r;
-        r = tong_cgroup_create(
-                c->cg, c->spec->linux.has_resources ? &c->spec->linux.resources : NULL, err);
+        {
+                _cleanup_free_ tong_device_rule *rules = NULL;
+                tong_resources res = effective_resources(c->spec, &rules);
+
+                r = tong_cgroup_create(c->cg, &res, err);
+        }
         if (r < 0)
                 return r;
         c->cgroup_created = true;

@@ -28,7 +28,9 @@ static tong_json *default_process(void)
         };
         static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
                                             NULL };
-        static const char *const sets[] = { "bounding", "effective", "permitted", "ambient" };
+        /* runc's template also lists "ambient", which the kernel refuses without
+         * "inheritable": every run would warn.  Root needs no ambient set anyway. */
+        static const char *const sets[] = { "bounding", "effective", "permitted" };
         tong_json *p = tong_json_new_object(), *user = tong_json_new_object();
         tong_json *c = tong_json_new_object(), *rl = tong_json_new_object();
         tong_json *rls = tong_json_new_array();
