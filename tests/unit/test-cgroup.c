@@ -895,8 +895,11 @@ static void body_destroy_nested(const char *parent)
 
                 ASSERT_TRUE(access(p, F_OK) < 0 && errno == ENOENT);
         }
-        /* Destroying again is fine. */
+        /* Destroying again is fine, and so is killing what is not there. */
         CG_OK(tong_cgroup_destroy(cg, &err));
+        CG_OK(tong_cgroup_kill_all(cg, SIGKILL, &err));
+        ASSERT_TRUE(tong_cgroup_is_frozen(cg) < 0);
+        ASSERT_EQ(tong_cgroup_populated(cg, NULL), 0);
 }
 
 TEST(cgroup_live_destroy_nested)

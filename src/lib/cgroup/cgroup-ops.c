@@ -91,9 +91,20 @@ static int signal_rounds(const tong_cgroup *cg, int sig, tong_err **err)
                 size_t n = 0;
                 bool fresh = false;
 
-                r = tong_cgroup_pids(cg, &pids, &n, err);
-                if (r < 0)
+                tong_err *e = NULL;
+
+                r = tong_cgroup_pids(cg, &pids, &n, &e);
+                if (r == -ENOENT) { /* removed meanwhile: nobody left to signal */
+                        tong_err_free(e);
+                        return 0;
+                }
+                if (r < 0) {
+                        if (err)
+                                *err = e;
+                        else
+                                tong_err_free(e);
                         return r;
+                }
                 for (size_t i = 0; i < n; i++) {
                         if (contains(seen, n_seen, pids[i]))
                                 continue;
@@ -116,6 +127,8 @@ int tong_cgroup_kill_all(const tong_cgroup *cg, int sig, tong_err **err)
         bool thaw = false;
         int r;
 
+        if (!pid_source(cg))
+                return 0; /* no cgroup directory left: nothing to signal */
         if (sig == SIGKILL && cg->v2 && cg_has_file(cg->v2, "cgroup.kill"))
                 r = cg_write(cg->v2, "cgroup.kill", "1", err);
         else {

@@ -468,6 +468,9 @@ int tong_cgroup_destroy(const tong_cgroup *cg, tong_err **err)
                 tong_err *e = NULL;
                 int r = cg_hier_remove(&cg->hiers[i], &e);
 
+                if (r >= 0) /* later calls see the cgroup as gone, not a stale fd */
+                        cg->hiers[i].dirfd = safe_close(cg->hiers[i].dirfd);
+
                 if (r < 0 && ret == 0) {
                         ret = r;
                         if (err)

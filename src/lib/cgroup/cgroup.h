@@ -59,7 +59,11 @@ int tong_cgroup_create(tong_cgroup *cg, const tong_resources *res, tong_err **er
 /* O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1 if none. */
 int tong_cgroup_v2_fd(const tong_cgroup *cg);
 
-/* Move pid into the cgroup in every hierarchy; skip_v2: it was cloned into it already. */
+/*
+ * Move pid into the cgroup in every hierarchy; skip_v2: it was cloned into it already.
+ * On v1 the first write waits for an RCU grace period (5-10 ms on our hosts); the writes
+ * are issued back to back so that all hierarchies share that one wait.
+ */
 int tong_cgroup_enter(const tong_cgroup *cg, pid_t pid, bool skip_v2, tong_err **err);
 
 /* `tong update`: write what `res` gives to the existing cgroup; absent fields stay. */
