@@ -460,6 +460,29 @@ int tong_cgroup_enter(const tong_cgroup *cg, pid_t pid, bool skip_v2, tong_err *
         return r;
 }
 
+int tong_cgroup_enter_self(const tong_cgroup *cg, bool skip_v2, tong_err **err)
+{
+        for (size_t i = 0; i < cg->n_hiers; i++) {
+                const cg_hier *h = &cg->hiers[i];
+                /* v1 "tasks" with "0" moves only the caller and skips the global threadgroup
+                 * lock (and its RCU grace period); v2 has no such file: use cgroup.procs. */
+                const char *file = h->version == 1 ? "tasks" : "cgroup.procs";
+                _cleanup_close_ int fd = -EBADF;
+                int r;
+
+                if (skip_v2 && h->version == 2)
+                        continue;
+                fd = h->dirfd < 0 ? -1 : openat(h->dirfd, file, O_WRONLY | O_CLOEXEC);
+                r = fd < 0 ? -(h->dirfd < 0 ? ENOENT : errno) : write_pid(fd, "0");
+                if (r < 0) {
+                        _cleanup_free_ char *p = cg_file_path(h, file);
+
+                        return tong_err_sys(err, -r, "join %s", p);
+                }
+        }
+        return 0;
+}
+
 int tong_cgroup_destroy(const tong_cgroup *cg, tong_err **err)
 {
         int ret = 0;

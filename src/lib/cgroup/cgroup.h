@@ -66,6 +66,14 @@ int tong_cgroup_v2_fd(const tong_cgroup *cg);
  */
 int tong_cgroup_enter(const tong_cgroup *cg, pid_t pid, bool skip_v2, tong_err **err);
 
+/*
+ * The calling process moves itself in.  On v1 this is cheap: writing "0" to `tasks` moves
+ * just the (single-threaded) caller without the global lock whose RCU grace period makes a
+ * cgroup.procs write cost 7-15 ms on this kind of host.  Used by the container init first
+ * thing after the clone.
+ */
+int tong_cgroup_enter_self(const tong_cgroup *cg, bool skip_v2, tong_err **err);
+
 /* `tong update`: write what `res` gives to the existing cgroup; absent fields stay. */
 int tong_cgroup_apply(const tong_cgroup *cg, const tong_resources *res, tong_err **err);
 

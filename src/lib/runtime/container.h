@@ -38,6 +38,7 @@ typedef struct container {
 
         tong_cgroup *cg;
         bool cgroup_created;
+        bool in_v2_cgroup; /* cloned straight into the v2 cgroup */
         tong_seccomp_prog *seccomp;
         int ns_fds[_TONG_NS_MAX]; /* namespaces to join (linux.namespaces[].path), or -1 */
 

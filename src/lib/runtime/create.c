@@ -216,44 +216,18 @@ static void init_state_record(container *c)
 }
 
 /*
- * Device access is default-deny (config-linux.md; GHSA-g54h-m393-cpwq), then the config's
- * rules in order, then every linux.devices entry (they MUST be usable), then the devices
- * every container gets, as runc appends them: mknod of anything, the default nodes, the
- * pty devices and /dev/net/tun.
+ * Device access is default-deny (config-linux.md; GHSA-g54h-m393-cpwq): the cgroup gets the
+ * config's rules, then the devices every container has, then each linux.devices entry.
  */
-static const tong_device_rule default_allowed[] = {
-        { true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },    { true, 'c', 1, 3, "rwm" },
-        { true, 'c', 1, 8, "rwm" }, { true, 'c', 1, 7, "rwm" },    { true, 'c', 5, 0, "rwm" },
-        { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 9, "rwm" },    { true, 'c', 136, -1, "rwm" },
-        { true, 'c', 5, 2, "rwm" }, { true, 'c', 10, 200, "rwm" },
-};
-
 static tong_resources effective_resources(const tong_spec *s, tong_device_rule **ret_rules)
 {
         tong_resources res = { 0 };
-        const tong_linux *l = &s->linux;
-        tong_device_rule *rules = NULL;
-        size_t n = 0;
 
-        if (l->has_resources)
-                res = l->resources;
-        for (size_t i = 0; i < res.n_devices; i++)
-                *(tong_device_rule *)xappend(&rules, &n, sizeof(*rules)) = res.devices[i];
-        for (size_t i = 0; i < l->n_devices; i++) {
-                const tong_device *d = &l->devices[i];
-                tong_device_rule *rule;
-
-                if (d->type == 'p' || !d->has_major_minor)
-                        continue;
-                rule = xappend(&rules, &n, sizeof(*rules));
-                *rule = (tong_device_rule){ true, d->type == 'b' ? 'b' : 'c', d->major, d->minor,
-                                            "rwm" };
-        }
-        for (size_t i = 0; i < ELEMENTSOF(default_allowed); i++)
-                *(tong_device_rule *)xappend(&rules, &n, sizeof(*rules)) = default_allowed[i];
-        res.devices = rules;
-        res.n_devices = n;
-        *ret_rules = rules;
+        if (s->linux.has_resources)
+                res = s->linux.resources;
+        tong_cgroup_device_rules(s->linux.has_resources ? &s->linux.resources : NULL,
+                                 s->linux.devices, s->linux.n_devices, ret_rules, &res.n_devices);
+        res.devices = *ret_rules;
         return res;
 }
 
@@ -393,6 +367,7 @@ static int launch(container *c, tong_create_mode mode, bool *ret_in_cgroup, tong
                 return r;
         }
         pid = spawn(c, ret_in_cgroup);
+        c->in_v2_cgroup = *ret_in_cgroup;
         if (pid == 0) {
                 safe_close(sv[0]);
                 c->sync_fd = -EBADF;
@@ -450,7 +425,7 @@ static int run_runtime_hooks(container *c, tong_err **err)
 
 static int write_pid_file(const char *path, pid_t pid, tong_err **err)
 {
-        _cleanup_free_ char *dir = NULL, *tmp = NULL;
+        _cleanup_free_ char *dir = NULL;
         char buf[32];
         _cleanup_close_ int dfd = -EBADF;
         const char *slash = strrchr(path, '/');
@@ -488,8 +463,7 @@ static int apply_process_limits(container *c, tong_err **err)
         return r < 0 ? tong_err_prefix(err, r, "config.json") : r;
 }
 
-static int parent_sync(container *c, tong_create_mode mode, bool in_cgroup, int *ret_pty,
-                       tong_err **err)
+static int parent_sync(container *c, tong_create_mode mode, int *ret_pty, tong_err **err)
 {
         int r;
 
@@ -499,13 +473,7 @@ static int parent_sync(container *c, tong_create_mode mode, bool in_cgroup, int 
         r = map_user_namespace(c, err);
         if (r < 0)
                 return r;
-        /* The slow part on v1 (an RCU grace period per write) overlaps the child's work. */
-        r = tong_cgroup_enter(c->cg, c->pid, in_cgroup, err);
-        if (r < 0)
-                return r;
-        r = sync_send_type(c->sync_fd, SYNC_CGROUP_DONE, err);
-        if (r < 0)
-                return r;
+        /* The child joins its cgroups itself (see tong_cgroup_enter_self). */
         r = run_runtime_hooks(c, err);
         if (r < 0)
                 return r;
@@ -542,7 +510,7 @@ int container_create(container *c, const tong_create_opts *o, tong_create_mode m
         if (r >= 0)
                 r = launch(c, mode, &in_cgroup, err);
         if (r >= 0)
-                r = parent_sync(c, mode, in_cgroup, ret_pty, err);
+                r = parent_sync(c, mode, ret_pty, err);
         if (r < 0) {
                 container_destroy(c, c->create_hooks_ran);
                 return r;

@@ -14,7 +14,6 @@
 typedef enum sync_type {
         SYNC_USERNS_READY = 1, /* child: namespaces joined/created; write my id maps */
         SYNC_USERNS_DONE,      /* parent: maps written */
-        SYNC_CGROUP_DONE,      /* parent: the child is in every cgroup hierarchy */
         SYNC_HOOKS_RUNTIME,    /* child: mounts done; run prestart + createRuntime now */
         SYNC_HOOKS_RUNTIME_DONE,
         SYNC_PTY_MASTER,   /* child: the pty master (fd attached) for `run` in the foreground */
