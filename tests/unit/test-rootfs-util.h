@@ -67,6 +67,8 @@ int trt_run_container(const trt_run *r);
 
 /* A user namespace with these uid_map/gid_map contents, as an fd (the helper process is gone). */
 int trt_make_userns(const char *uid_map, const char *gid_map);
+/* Can this process make user namespaces?  (Not in a chroot.)  Says so when it cannot. */
+bool trt_userns_available(void);
 
 /* Checks usable inside the container. */
 bool trt_is_mountpoint(const char *path);
