@@ -2,7 +2,7 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all build asan unit format format-check clean
+.PHONY: all build asan unit check demo bench format format-check clean
 
 all: build
 
@@ -10,13 +10,26 @@ build:
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --werror
 	ninja -C $(BUILD)
 
+# ASan+UBSan: the test suite also runs against this build.
 asan:
 	@test -f $(ASAN_BUILD)/build.ninja || meson setup $(ASAN_BUILD) --werror \
-		-Db_sanitize=address,undefined -Dbuildtype=debugoptimized
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
 	ninja -C $(ASAN_BUILD)
 
 unit: build
 	meson test -C $(BUILD) --print-errorlogs
+
+# Everything, as CI runs it; ends with "N passed, M failed".
+check:
+	@scripts/install-deps --test
+	@tests/run-all
+
+# tong's main job: build, make a busybox bundle, run an isolated, limited container.
+demo:
+	@scripts/demo
+
+bench: build
+	/usr/bin/python3 bench/bench.py
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
