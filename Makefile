@@ -2,7 +2,7 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all build asan unit check demo bench format format-check clean
+.PHONY: all build asan unit check check-headers demo bench format format-check clean
 
 all: build
 
@@ -39,3 +39,10 @@ format-check:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Headers under src/lib/ are found through -Isrc/lib: none may shadow a system header
+# (<linux/mount.h> is included by <sys/mount.h>, <linux/seccomp.h> by <seccomp.h>).
+check-headers:
+	@bad=$$(for f in src/lib/*/*.h; do d=$$(basename $$(dirname $$f)); \
+		[ -e /usr/include/$$d/$$(basename $$f) ] && echo $$f; done); \
+	if [ -n "$$bad" ]; then echo "headers shadowing system headers: $$bad"; exit 1; fi

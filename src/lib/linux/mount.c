@@ -13,7 +13,7 @@
 #include "core/macro.h"
 #include "core/missing.h"
 #include "core/path-util.h"
-#include "linux/mount.h"
+#include "linux/mount-fd.h"
 
 /* Room for "/proc/self/fd/<int>". */
 #define FD_PATH_MAX 32

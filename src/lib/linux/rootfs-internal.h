@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "linux/mount.h"
+#include "linux/mount-fd.h"
 #include "linux/rootfs.h"
 
 /* Default directory and file mode for mount points we create. */

@@ -14,7 +14,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 
-#include "linux/seccomp.h" /* before <seccomp.h>: it brings the kernel's <linux/seccomp.h> */
+#include "linux/seccomp-bpf.h" /* before <seccomp.h>: it brings the kernel's <linux/seccomp.h> */
 
 #include <seccomp.h>
 

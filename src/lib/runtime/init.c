@@ -26,7 +26,7 @@
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/rootfs.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp-bpf.h"
 #include "linux/terminal.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
@@ -189,6 +189,9 @@ static int step_rootfs(init_state *s, tong_err **err)
 {
         if (s->mnt_joined)
                 return 0;
+        /* Relative bind sources are relative to the bundle (runc does the same chdir). */
+        if (chdir(s->c->bundle) < 0)
+                return tong_err_sys(err, errno, "chdir to the bundle `%s`", s->c->bundle);
         rootfs_ctx_fill(s);
         return tong_rootfs_prepare(&s->rootfs, err);
 }
@@ -245,6 +248,7 @@ static int step_finalize(init_state *s, tong_err **err)
 
         if (!s->mnt_joined) {
                 r = tong_rootfs_finalize(&s->rootfs, err);
+                s->rootfs.userns_fd = safe_close(s->rootfs.userns_fd);
                 tong_rootfs_ctx_done(&s->rootfs);
                 if (r < 0)
                         return r;

@@ -1,12 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/*
- * With -Isrc/lib this file shadows the kernel's <linux/seccomp.h> for every #include of it,
- * libseccomp's own <seccomp.h> included: pull the kernel header in from here so that both
- * are always seen together.
- */
-#include_next <linux/seccomp.h>
+#include <linux/seccomp.h>
 
 /*
  * seccomp: linux.seccomp compiled into a classic BPF program.
