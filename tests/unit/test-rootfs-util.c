@@ -128,7 +128,7 @@ int trt_run_child(int (*fn)(void *), void *arg, unsigned long unshare_flags)
 #include "core/fd-util.h"
 #include "core/missing.h"
 #include "core/path-util.h"
-#include "linux/mount.h"
+#include "linux/mount-fd.h"
 #include "linux/rootfs.h"
 
 void trt_spec_init(trt_spec *s)

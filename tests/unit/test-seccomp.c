@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "linux/seccomp.h"
+#include "linux/seccomp-bpf.h"
 
 #include <seccomp.h>
 

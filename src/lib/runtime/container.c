@@ -17,7 +17,7 @@
 #include "core/json.h"
 #include "core/macro.h"
 #include "core/missing.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp-bpf.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 

@@ -28,7 +28,7 @@
 #include "core/missing.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp-bpf.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/sync.h"

@@ -13,7 +13,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/macro.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp-bpf.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/sync.h"
