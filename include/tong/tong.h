@@ -53,6 +53,31 @@ int tong_container_list(const tong_ctx *ctx, tong_container_info **ret, size_t *
                         tong_err **err);
 void tong_container_info_free(tong_container_info *v, size_t n);
 
+typedef struct tong_exec_opts {
+        const char *id;
+        const char *process_file; /* --process: a process.json replaces the config's */
+        char *const *args;        /* the command, when no --process */
+        bool tty;
+        bool detach;
+        const char *console_socket;
+        const char *pid_file;
+        const char *cwd;
+        const char *user; /* "uid[:gid]" */
+        const char *cgroup; /* a sub-cgroup of the container's, to run in */
+        const char *apparmor;
+        const char *process_label;
+        char *const *env;              /* KEY=VALUE additions/overrides */
+        char *const *caps;             /* capabilities to add */
+        char *const *additional_gids;  /* numbers, as given */
+        bool no_new_privs;
+        bool ignore_paused;
+        unsigned preserve_fds;
+} tong_exec_opts;
+
+/* Run a process in a running container; *ret_status as for run (0 when detached). */
+int tong_container_exec(const tong_ctx *ctx, const tong_exec_opts *o, int *ret_status,
+                        tong_err **err);
+
 /* The runtime-spec features document (features.md), pretty-printed. */
 char *tong_features_json(void);
 

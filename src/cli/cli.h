@@ -22,6 +22,7 @@ typedef int (*cli_command_fn)(const cli_globals *g, int argc, char **argv);
 /* One per command file. */
 int cmd_create(const cli_globals *g, int argc, char **argv);
 int cmd_delete(const cli_globals *g, int argc, char **argv);
+int cmd_exec(const cli_globals *g, int argc, char **argv);
 int cmd_features(const cli_globals *g, int argc, char **argv);
 int cmd_kill(const cli_globals *g, int argc, char **argv);
 int cmd_list(const cli_globals *g, int argc, char **argv);

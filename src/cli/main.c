@@ -22,6 +22,7 @@ static const struct command {
         { "create", "create a container from a bundle", cmd_create },
         { "start", "start the user process of a created container", cmd_start },
         { "run", "create and start a container, then wait for it", cmd_run },
+        { "exec", "run another process in a running container", cmd_exec },
         { "state", "print the OCI state of a container", cmd_state },
         { "list", "list containers", cmd_list },
         { "kill", "send a signal to the container's init process", cmd_kill },

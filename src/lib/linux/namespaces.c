@@ -88,15 +88,12 @@ int tong_userns_write_maps(pid_t pid, const tong_idmap *uids, size_t n_uids, con
         return 0;
 }
 
-int tong_timens_create(const tong_linux *l, tong_err **err)
+int tong_timens_write_offsets(pid_t pid, const tong_linux *l, tong_err **err)
 {
-        _cleanup_close_ int fd = -EBADF;
-        char buf[160];
+        char buf[160], path[64];
         size_t len = 0;
         int r;
 
-        if (unshare(CLONE_NEWTIME) < 0)
-                return tong_err_sys(err, errno, "create the time namespace");
         if (l->time_monotonic.has)
                 len += (size_t)snprintf(buf + len, sizeof(buf) - len,
                                         "monotonic %" PRId64 " %" PRIu32 "\n",
@@ -105,15 +102,37 @@ int tong_timens_create(const tong_linux *l, tong_err **err)
                 len += (size_t)snprintf(buf + len, sizeof(buf) - len,
                                         "boottime %" PRId64 " %" PRIu32 "\n", l->time_boottime.secs,
                                         l->time_boottime.nanosecs);
-        if (len > 0) {
-                r = write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf);
-                if (r < 0)
-                        return tong_err_sys(err, -r, "linux.timeOffsets: write timens_offsets");
-        }
-        fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+        if (len == 0)
+                return 0;
+        if (pid > 0)
+                snprintf(path, sizeof(path), "/proc/%d/timens_offsets", (int)pid);
+        else
+                snprintf(path, sizeof(path), "/proc/self/timens_offsets");
+        r = write_file_at(AT_FDCWD, path, buf);
+        if (r < 0)
+                return tong_err_sys(err, -r, "linux.timeOffsets: write timens_offsets");
+        return 0;
+}
+
+int tong_timens_enter(tong_err **err)
+{
+        _cleanup_close_ int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+
         if (fd < 0)
                 return tong_err_sys(err, errno, "open the new time namespace");
         if (setns(fd, CLONE_NEWTIME) < 0)
                 return tong_err_sys(err, errno, "enter the new time namespace");
         return 0;
+}
+
+int tong_timens_create(const tong_linux *l, tong_err **err)
+{
+        int r;
+
+        if (unshare(CLONE_NEWTIME) < 0)
+                return tong_err_sys(err, errno, "create the time namespace");
+        r = tong_timens_write_offsets(0, l, err);
+        if (r < 0)
+                return r;
+        return tong_timens_enter(err);
 }

@@ -30,3 +30,11 @@ int tong_userns_write_maps(pid_t pid, const tong_idmap *uids, size_t n_uids, con
  * process is in the namespace) and then setns into time_for_children.
  */
 int tong_timens_create(const tong_linux *l, tong_err **err);
+
+/*
+ * The same in pieces, for a child in a new user namespace: it cannot open its own
+ * timens_offsets (a non-dumpable task's /proc files belong to the host's root), so the
+ * child unshares, the parent writes the offsets by pid, and the child enters.
+ */
+int tong_timens_write_offsets(pid_t pid, const tong_linux *l, tong_err **err);
+int tong_timens_enter(tong_err **err);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,4 +199,24 @@ void container_destroy(container *c, bool run_poststop)
                 if (tong_state_dir_remove(c->root_fd, c->id, &err) < 0)
                         tong_warn("%s", err->msg);
         }
+}
+
+int container_write_pid_file(const char *path, pid_t pid, tong_err **err)
+{
+        _cleanup_free_ char *dir = NULL;
+        char buf[32];
+        _cleanup_close_ int dfd = -EBADF;
+        const char *slash = strrchr(path, '/');
+        int r;
+
+        dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return tong_err_sys(err, errno, "--pid-file `%s`", path);
+        /* runc writes the pid without a newline; engines parse either. */
+        snprintf(buf, sizeof(buf), "%d", (int)pid);
+        r = write_file_atomic_at(dfd, slash ? slash + 1 : path, buf, strlen(buf), 0644);
+        if (r < 0)
+                return tong_err_sys(err, -r, "--pid-file `%s`", path);
+        return 0;
 }

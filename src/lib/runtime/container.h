@@ -5,6 +5,7 @@
  * The runtime's view of one container while an operation works on it.  Only src/lib/runtime/
  * sees this; the CLI goes through include/tong/tong.h.
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -80,6 +81,21 @@ int container_create(container *c, const tong_create_opts *o, tong_create_mode m
 
 /* init.c: the child side.  Never returns. */
 _Noreturn void container_init(container *c, int sync_fd, tong_create_mode mode);
+
+/* Write pid (no newline, as runc) to path atomically. */
+int container_write_pid_file(const char *path, pid_t pid, tong_err **err);
+
+/* run.c: the signals `run`/`exec` forward to the process they wait for. */
+void container_forwarded_signals(sigset_t *set);
+/* run.c: relay the pty (if any), forward signals read from sfd, reap; the exit status. */
+int container_wait_foreground(container *c, int pty, int sfd, int *ret_status, tong_err **err);
+
+/* become.c: fds, umask, seccomp, user and capabilities, NNP: ready for execve. */
+int container_become_process(container *c, const tong_process *p, unsigned keep_fds, int sync_fd,
+                             char **ret_path, tong_err **err);
+
+/* start.c: after SYNC_STARTED, pass on seccomp notify fds until EOF (0) or an error. */
+int container_wait_exec(container *c, int fd, tong_err **err);
 
 /*
  * start.c: send START over fd, wait for the process to be executing, run poststart.

@@ -396,6 +396,9 @@ static int map_user_namespace(container *c, tong_err **err)
                 return r;
         r = tong_userns_write_maps(c->pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings,
                                    l->n_gid_mappings, c->ctx->rootless, err);
+        if (r >= 0 && tong_spec_has_namespace(c->spec, TONG_NS_TIME) &&
+            !l->namespaces[tong_spec_find_namespace(c->spec, TONG_NS_TIME)].path)
+                r = tong_timens_write_offsets(c->pid, l, err);
         if (r < 0)
                 return r;
         return sync_send_type(c->sync_fd, SYNC_USERNS_DONE, err);
@@ -421,26 +424,6 @@ static int run_runtime_hooks(container *c, tong_err **err)
         if (r < 0)
                 return r;
         return sync_send_type(c->sync_fd, SYNC_HOOKS_RUNTIME_DONE, err);
-}
-
-static int write_pid_file(const char *path, pid_t pid, tong_err **err)
-{
-        _cleanup_free_ char *dir = NULL;
-        char buf[32];
-        _cleanup_close_ int dfd = -EBADF;
-        const char *slash = strrchr(path, '/');
-        int r;
-
-        dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return tong_err_sys(err, errno, "--pid-file `%s`", path);
-        /* runc writes the pid without a newline; engines parse either. */
-        snprintf(buf, sizeof(buf), "%d", (int)pid);
-        r = write_file_atomic_at(dfd, slash ? slash + 1 : path, buf, strlen(buf), 0644);
-        if (r < 0)
-                return tong_err_sys(err, -r, "--pid-file `%s`", path);
-        return 0;
 }
 
 /*
@@ -486,7 +469,7 @@ static int parent_sync(container *c, tong_create_mode mode, int *ret_pty, tong_e
         if (r < 0)
                 return r;
         if (c->opts->pid_file) {
-                r = write_pid_file(c->opts->pid_file, c->pid, err);
+                r = container_write_pid_file(c->opts->pid_file, c->pid, err);
                 if (r < 0)
                         return r;
         }

@@ -118,6 +118,9 @@ static int step_user_namespace(init_state *s, tong_err **err)
 
         if (!new_ns(s, TONG_NS_USER))
                 return 0;
+        /* The parent writes the time offsets together with the id maps. */
+        if (new_ns(s, TONG_NS_TIME) && unshare(CLONE_NEWTIME) < 0)
+                return tong_err_sys(err, errno, "create the time namespace");
         r = sync_send_type(s->sync_fd, SYNC_USERNS_READY, err);
         if (r >= 0)
                 r = sync_expect(s->sync_fd, SYNC_USERNS_DONE, NULL, err);
@@ -154,7 +157,8 @@ static int step_time_uts_keyring(init_state *s, tong_err **err)
         if (new_ns(s, TONG_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
                 return tong_err_sys(err, errno, "create the cgroup namespace");
         if (new_ns(s, TONG_NS_TIME)) {
-                r = tong_timens_create(&spec->linux, err);
+                r = new_ns(s, TONG_NS_USER) ? tong_timens_enter(err)
+                                            : tong_timens_create(&spec->linux, err);
                 if (r < 0)
                         return r;
         }
@@ -302,23 +306,6 @@ static int step_start_hooks(init_state *s, tong_err **err)
         return tong_hooks_run(&s->spec->hooks, TONG_HOOK_START_CONTAINER, state, err);
 }
 
-static int load_seccomp(init_state *s, tong_err **err)
-{
-        _cleanup_close_ int notify_fd = -EBADF;
-        int r;
-
-        if (!s->c->seccomp)
-                return 0;
-        r = tong_seccomp_install(s->c->seccomp, &notify_fd, err);
-        if (r < 0 || notify_fd < 0)
-                return r;
-        /* Whoever started us hands the fd to linux.seccomp.listenerPath. */
-        r = sync_send(s->sync_fd, SYNC_SECCOMP_FD, 0, NULL, 0, notify_fd, err);
-        if (r < 0)
-                return r;
-        return sync_expect(s->sync_fd, SYNC_SECCOMP_DONE, NULL, err);
-}
-
 static int step_started(init_state *s, tong_err **err)
 {
         /* From here on only an exec failure or a seccomp notify fd reaches the starter. */
@@ -327,31 +314,8 @@ static int step_started(init_state *s, tong_err **err)
 
 static int step_become_process(init_state *s, tong_err **err)
 {
-        const tong_process *p = s->proc;
-        unsigned keep = 3 + s->c->opts->preserve_fds;
-        int r;
-
-        r = tong_process_mark_fds_cloexec(keep, -1, err);
-        if (r < 0)
-                return r;
-        tong_process_set_umask(p);
-        if (!p->no_new_privileges) {
-                r = load_seccomp(s, err);
-                if (r < 0)
-                        return r;
-        }
-        r = tong_process_setup_user(p, err);
-        if (r < 0)
-                return r;
-        r = tong_process_find_executable(p->args[0], p->env, &s->exec_path, err);
-        if (r < 0)
-                return r;
-        r = tong_process_set_no_new_privs(p, err);
-        if (r >= 0)
-                r = tong_process_set_cpu_affinity_final(p, err);
-        if (r >= 0 && p->no_new_privileges)
-                r = load_seccomp(s, err);
-        return r;
+        return container_become_process(s->c, s->proc, 3 + s->c->opts->preserve_fds, s->sync_fd,
+                                        &s->exec_path, err);
 }
 
 static const struct init_step {

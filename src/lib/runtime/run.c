@@ -106,7 +106,7 @@ static int wait_init(container *c, int sfd, int *ret_status, tong_err **err)
         }
 }
 
-static void forwarded_signals(sigset_t *set)
+void container_forwarded_signals(sigset_t *set)
 {
         static const int keep[] = { SIGSEGV, SIGBUS,  SIGILL,  SIGFPE,  SIGTRAP, SIGWINCH,
                                     SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU };
@@ -117,7 +117,7 @@ static void forwarded_signals(sigset_t *set)
                 sigdelset(set, keep[i]);
 }
 
-static int run_foreground(container *c, int pty, int sfd, int *ret_status, tong_err **err)
+int container_wait_foreground(container *c, int pty, int sfd, int *ret_status, tong_err **err)
 {
         relay rl = { .master = -EBADF };
         int r = 0;
@@ -156,7 +156,7 @@ int tong_container_run(const tong_ctx *ctx, const tong_create_opts *o, int *ret_
         int pty = -EBADF, r;
         bool destroy = false;
 
-        forwarded_signals(&fwd);
+        container_forwarded_signals(&fwd);
         if (mode == TONG_RUN_FOREGROUND) {
                 /* Blocked before the clone so none is lost; the init unblocks them. */
                 (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -183,7 +183,7 @@ int tong_container_run(const tong_ctx *ctx, const tong_create_opts *o, int *ret_
                 goto out;
         /* Others (kill, state, delete --force) must be able to act while we wait. */
         (void)flock(c->dir_fd, LOCK_UN);
-        r = run_foreground(c, pty, sfd, ret_status, err);
+        r = container_wait_foreground(c, pty, sfd, ret_status, err);
         (void)flock(c->dir_fd, LOCK_EX);
         if (!o->keep)
                 container_destroy(c, true);

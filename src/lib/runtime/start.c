@@ -32,7 +32,7 @@ static int hand_over_notify_fd(container *c, int fd, int notify_fd, tong_err **e
 }
 
 /* After SYNC_STARTED: a notify fd to pass on, an exec failure, or EOF (the exec happened). */
-static int wait_exec(container *c, int fd, tong_err **err)
+int container_wait_exec(container *c, int fd, tong_err **err)
 {
         for (;;) {
                 _cleanup_close_ int got = -EBADF;
@@ -64,7 +64,7 @@ int container_start_over(container *c, int fd, bool *ret_destroy, tong_err **err
         if (r < 0)
                 return r;
         *ret_destroy = false;
-        r = wait_exec(c, fd, err);
+        r = container_wait_exec(c, fd, err);
         if (r < 0 || !c->spec->hooks.n_hooks[TONG_HOOK_POSTSTART])
                 return r;
         *ret_destroy = true;
