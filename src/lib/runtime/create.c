@@ -109,6 +109,10 @@ static int check_supported(const container *c, tong_create_mode mode, tong_err *
         if (s->has_linux && s->linux.n_net_devices > 0)
                 return tong_err_set(err, ENOTSUP,
                                     "config.json: linux.netDevices: not supported by tong yet");
+        if (c->ctx->rootless && !tong_spec_has_namespace(s, TONG_NS_USER))
+                return tong_err_set(err, EPERM,
+                                    "config.json: linux.namespaces: an unprivileged user needs "
+                                    "a user namespace (see `tong spec --rootless`)");
         if (!tong_spec_has_namespace(s, TONG_NS_MNT))
                 return tong_err_set(err, EINVAL,
                                     "config.json: linux.namespaces: a mount namespace is "
@@ -231,6 +235,36 @@ static tong_resources effective_resources(const tong_spec *s, tong_device_rule *
         return res;
 }
 
+static bool limits_requested(const tong_spec *s)
+{
+        const tong_resources *r = &s->linux.resources;
+
+        return s->linux.has_resources && (r->has_memory || r->has_cpu || r->pids.has_limit ||
+                                          r->has_blkio || r->n_hugepage_limits || r->has_class_id ||
+                                          r->n_net_priorities || r->n_rdma || r->n_unified);
+}
+
+static int create_cgroup(container *c, tong_err **err)
+{
+        _cleanup_free_ tong_device_rule *rules = NULL;
+        tong_resources res = effective_resources(c->spec, &rules);
+        int r = tong_cgroup_create(c->cg, &res, err);
+
+        if (r >= 0 || !c->ctx->rootless || (r != -EACCES && r != -EPERM && r != -EROFS))
+                return r;
+        if (limits_requested(c->spec))
+                return tong_err_prefix(err, r,
+                                       "config.json: linux.resources asks for limits, but this "
+                                       "unprivileged user has no cgroup delegated to it");
+        /* Rootless without limits: run without a cgroup of our own, as runc does. */
+        tong_debug("no writable cgroup (%s): running without one", (*err)->msg);
+        tong_err_freep(err);
+        c->cg = tong_cgroup_free(c->cg);
+        free(c->state->cgroup_path);
+        c->state->cgroup_path = NULL;
+        return tong_state_write(c->dir_fd, c->state, err);
+}
+
 static int prepare(container *c, const tong_create_opts *o, tong_create_mode mode, tong_err **err)
 {
         const char *cgpath;
@@ -282,12 +316,7 @@ static int prepare(container *c, const tong_create_opts *o, tong_create_mode mod
                 r = tong_state_write(c->dir_fd, c->state, err);
         if (r < 0)
                 return r;
-        {
-                _cleanup_free_ tong_device_rule *rules = NULL;
-                tong_resources res = effective_resources(c->spec, &rules);
-
-                r = tong_cgroup_create(c->cg, &res, err);
-        }
+        r = create_cgroup(c, err);
         if (r < 0)
                 return r;
         c->cgroup_created = true;
@@ -359,8 +388,12 @@ static int launch(container *c, tong_create_mode mode, bool *ret_in_cgroup, tong
                 return tong_err_sys(err, errno, "socketpair");
         c->sync_fd = sv[0];
         /* The child inherits this: it must not be ptraced or have /proc/PID/ entries read by
-         * the container while it still holds host references (CVE-2016-9962). */
-        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+         * the container while it still holds host references (CVE-2016-9962).  Unprivileged,
+         * we must still write its /proc/PID/{uid,gid}_map, which a non-dumpable process's
+         * owner cannot: the child turns itself non-dumpable once mapped, before it touches
+         * anything of the container. */
+        if (!c->ctx->rootless)
+                (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         r = with_pid_ns(c, &saved_pidns, err);
         if (r < 0) {
                 safe_close(sv[1]);

@@ -186,9 +186,14 @@ static int exec_launch(container *c, const tong_exec_opts *o, const tong_process
         c->sync_fd = sv[0];
         x.sync_fd = sv[1];
         (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        /* Our children are born in the container's pid namespace. */
-        if (setns(pidfd, CLONE_NEWPID) < 0 && errno != EINVAL) {
-                r = -errno;
+        /* Our children are born in the container's pid namespace.  Unprivileged, joining it
+         * needs the capabilities of its user namespace: join that first (for good: we are
+         * single-threaded, and a process in it still cannot ptrace us, whose mm belongs to
+         * the host's user namespace). */
+        r = setns(pidfd, CLONE_NEWPID) < 0 ? -errno : 0;
+        if (r == -EPERM)
+                r = setns(pidfd, CLONE_NEWUSER | CLONE_NEWPID) < 0 ? -errno : 0;
+        if (r < 0 && r != -EINVAL) {
                 safe_close(sv[1]);
                 return tong_err_sys(err, -r, "join the container's pid namespace");
         }

@@ -126,6 +126,8 @@ static int step_user_namespace(init_state *s, tong_err **err)
                 r = sync_expect(s->sync_fd, SYNC_USERNS_DONE, NULL, err);
         if (r < 0)
                 return r;
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return tong_err_sys(err, errno, "make the init non-dumpable");
         /* Become root of the new namespace (and drop the groups we came with). */
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
                 return tong_err_sys(err, errno,
