@@ -18,6 +18,12 @@ typedef enum tong_log_level {
 typedef void (*tong_log_sink)(tong_log_level level, const char *msg, void *userdata);
 
 void tong_log_set_sink(tong_log_sink sink, void *userdata, tong_log_level max_level);
+
+/*
+ * For processes the runtime forks into a container: drop the caller's sink (which may hold
+ * host files such as the --log file) and write warnings and errors to stderr only.
+ */
+void tong_log_to_stderr_only(void);
 bool tong_log_enabled(tong_log_level level);
 void tong_log(tong_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -62,13 +62,13 @@ typedef struct tong_exec_opts {
         const char *console_socket;
         const char *pid_file;
         const char *cwd;
-        const char *user; /* "uid[:gid]" */
+        const char *user;   /* "uid[:gid]" */
         const char *cgroup; /* a sub-cgroup of the container's, to run in */
         const char *apparmor;
         const char *process_label;
-        char *const *env;              /* KEY=VALUE additions/overrides */
-        char *const *caps;             /* capabilities to add */
-        char *const *additional_gids;  /* numbers, as given */
+        char *const *env;             /* KEY=VALUE additions/overrides */
+        char *const *caps;            /* capabilities to add */
+        char *const *additional_gids; /* numbers, as given */
         bool no_new_privs;
         bool ignore_paused;
         unsigned preserve_fds;

@@ -11,6 +11,7 @@
 #include "core/cleanup.h"
 #include "core/fd-util.h"
 #include "core/macro.h"
+#include "core/missing.h"
 
 int read_exact(int fd, void *buf, size_t n)
 {
@@ -173,4 +174,27 @@ int fd_move_above(int fd, int min)
                 return -errno;
         (void)close(fd);
         return nfd;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+void close_all_fds_except(int first, const int *keep, size_t n)
+{
+        int sorted[64];
+        size_t k = 0;
+        int from = first;
+
+        for (size_t i = 0; i < n && k < ELEMENTSOF(sorted); i++)
+                if (keep[i] >= first)
+                        sorted[k++] = keep[i];
+        qsort(sorted, k, sizeof(int), cmp_int);
+        for (size_t i = 0; i < k; i++) {
+                if (sorted[i] > from)
+                        (void)tong_close_range((unsigned)from, (unsigned)sorted[i] - 1, 0);
+                from = sorted[i] + 1;
+        }
+        (void)tong_close_range((unsigned)from, ~0U, 0);
 }

@@ -27,5 +27,11 @@ int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t n,
 int fd_set_cloexec(int fd, bool on);
 int fd_set_nonblock(int fd, bool on);
 
+/*
+ * Close every fd >= first except those in keep[] (negative entries ignored): a process the
+ * runtime forks into a container holds nothing of the host it does not need.
+ */
+void close_all_fds_except(int first, const int *keep, size_t n);
+
 /* Move fd to a number >= min (F_DUPFD_CLOEXEC) and close the old one; returns the new fd. */
 int fd_move_above(int fd, int min);

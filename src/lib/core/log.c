@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "tong/log.h"
 #include "core/alloc.h"
@@ -34,4 +35,20 @@ void tong_log(tong_log_level level, const char *fmt, ...)
         va_end(ap);
         log_sink(level, msg, log_userdata);
         free(msg);
+}
+
+static void stderr_sink(tong_log_level level, const char *msg, void *userdata)
+{
+        (void)userdata;
+        if (level <= TONG_LOG_WARN)
+                dprintf(STDERR_FILENO, "tong: %s%s\n", level == TONG_LOG_WARN ? "warning: " : "",
+                        msg);
+}
+
+void tong_log_to_stderr_only(void)
+{
+        log_sink = stderr_sink;
+        log_userdata = NULL;
+        if (log_max > TONG_LOG_WARN)
+                log_max = TONG_LOG_WARN;
 }

@@ -5,12 +5,16 @@
  * configured process, in the order of security.md 3.10 and linux/process.h.
  */
 #include <errno.h>
+#include <string.h>
+
+#include "tong/log.h"
 
 #include "core/cleanup.h"
 #include "linux/process.h"
 #include "linux/seccomp-bpf.h"
 #include "runtime/container.h"
 #include "runtime/sync.h"
+#include "runtime/trampoline.h"
 
 static int load_seccomp(container *c, int sync_fd, tong_err **err)
 {
@@ -57,4 +61,27 @@ int container_become_process(container *c, const tong_process *p, unsigned keep_
         if (r >= 0 && p->no_new_privileges)
                 r = load_seccomp(c, sync_fd, err);
         return r;
+}
+
+int container_exec_process(container *c, const char *path, const tong_process *p, tong_err **err)
+{
+        int r;
+
+        if (c->tramp_fd < 0)
+                return tong_process_exec(path, p->args, p->env, err);
+        r = tong_trampoline_exec(c->tramp_fd, path, p->args, p->env);
+        return tong_err_sys(err, -r, "exec %s", path);
+}
+
+/* Called by the parent before the clone: opening it there keeps the child's work small. */
+void container_open_trampoline(container *c)
+{
+        int fd = tong_trampoline_open();
+
+        if (fd >= 0)
+                c->tramp_fd = fd;
+        else if (fd != -ENOTSUP)
+                tong_warn("cannot prepare the exec trampoline (%s): the container's process is "
+                          "executed directly, without protection against /proc/self/exe",
+                          strerror(-fd));
 }

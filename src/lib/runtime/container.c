@@ -28,7 +28,7 @@ container *container_new(const tong_ctx *ctx, const char *id)
 
         c->ctx = ctx;
         c->id = xstrdup(id ? id : "");
-        c->root_fd = c->dir_fd = c->console_fd = c->start_fd = c->sync_fd = -EBADF;
+        c->root_fd = c->dir_fd = c->console_fd = c->start_fd = c->sync_fd = c->tramp_fd = -EBADF;
         for (int i = 0; i < _TONG_NS_MAX; i++)
                 c->ns_fds[i] = -EBADF;
         return c;
@@ -41,6 +41,7 @@ container *container_free(container *c)
         safe_close(c->root_fd);
         safe_close(c->dir_fd);
         safe_close(c->console_fd);
+        safe_close(c->tramp_fd);
         safe_close(c->start_fd);
         safe_close(c->sync_fd);
         for (int i = 0; i < _TONG_NS_MAX; i++)

@@ -43,6 +43,7 @@ typedef struct container {
         tong_seccomp_prog *seccomp;
         int ns_fds[_TONG_NS_MAX]; /* namespaces to join (linux.namespaces[].path), or -1 */
 
+        int tramp_fd;   /* sealed memfd with the exec trampoline, or -1 */
         int console_fd; /* connected --console-socket, or -1 */
         int start_fd;   /* create: the listening start.sock the init waits on; or -1 */
         int sync_fd;    /* parent end of the sync socketpair */
@@ -89,6 +90,15 @@ int container_write_pid_file(const char *path, pid_t pid, tong_err **err);
 void container_forwarded_signals(sigset_t *set);
 /* run.c: relay the pty (if any), forward signals read from sfd, reap; the exit status. */
 int container_wait_foreground(container *c, int pty, int sfd, int *ret_status, tong_err **err);
+
+/* init.c: in a child: close every fd but those the container process still needs. */
+void close_host_fds(container *c, int sync_fd, unsigned preserve_fds);
+
+/* become.c: the trampoline memfd into c->tramp_fd (a warning if it cannot be had). */
+void container_open_trampoline(container *c);
+
+/* become.c: execve the process (through the trampoline when there is one); on failure only. */
+int container_exec_process(container *c, const char *path, const tong_process *p, tong_err **err);
 
 /* become.c: fds, umask, seccomp, user and capabilities, NNP: ready for execve. */
 int container_become_process(container *c, const tong_process *p, unsigned keep_fds, int sync_fd,

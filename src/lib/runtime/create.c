@@ -310,6 +310,7 @@ static int prepare(container *c, const tong_create_opts *o, tong_create_mode mod
                 if (r < 0)
                         return r;
         }
+        container_open_trampoline(c);
         init_state_record(c);
         r = tong_state_save_config(c->dir_fd, c->config_buf, c->config_len, err);
         if (r >= 0)

@@ -135,6 +135,8 @@ static _Noreturn void exec_child_main(exec_child *x)
         if (r >= 0)
                 r = child_join(x, &err);
         if (r >= 0)
+                close_host_fds(x->c, x->sync_fd, x->o->preserve_fds);
+        if (r >= 0)
                 r = sync_expect(x->sync_fd, SYNC_START, NULL, &err);
         if (r >= 0)
                 r = child_terminal(x, &err);
@@ -146,7 +148,7 @@ static _Noreturn void exec_child_main(exec_child *x)
         if (r >= 0) {
                 sigemptyset(&none);
                 (void)sigprocmask(SIG_SETMASK, &none, NULL);
-                (void)tong_process_exec(path, x->p->args, x->p->env, &err);
+                (void)container_exec_process(x->c, path, x->p, &err);
         }
         if (!err)
                 (void)tong_err_sys(&err, -r, "exec");
@@ -266,5 +268,6 @@ int exec_run(container *c, const tong_exec_opts *o, const tong_process *p, int *
                 return tong_err_set(err, EINVAL,
                                     "exec --tty --detach needs --console-socket: nowhere to "
                                     "send the terminal");
+        container_open_trampoline(c);
         return exec_launch(c, o, p, pidfd, ret_pty, err);
 }

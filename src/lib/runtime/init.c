@@ -19,6 +19,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/fd-util.h"
 #include "core/json.h"
 #include "core/macro.h"
 #include "core/missing.h"
@@ -135,6 +136,20 @@ static int step_user_namespace(init_state *s, tong_err **err)
         return 0;
 }
 
+/*
+ * Everything but what the init still needs goes: the --log file, the cgroup directories,
+ * whatever the caller leaked to us (CVE-2024-21626).  Warnings go to stderr from here on.
+ */
+void close_host_fds(container *c, int sync_fd, unsigned preserve_fds)
+{
+        int keep[4 + _TONG_NS_MAX] = { sync_fd, c->start_fd, c->console_fd, c->tramp_fd };
+
+        for (int i = 0; i < _TONG_NS_MAX; i++)
+                keep[4 + i] = c->ns_fds[i];
+        tong_log_to_stderr_only();
+        close_all_fds_except(3 + (int)preserve_fds, keep, ELEMENTSOF(keep));
+}
+
 static int step_cgroup(init_state *s, tong_err **err)
 {
         int r;
@@ -146,6 +161,7 @@ static int step_cgroup(init_state *s, tong_err **err)
                 if (r < 0)
                         return r;
         }
+        close_host_fds(s->c, s->sync_fd, s->c->opts->preserve_fds);
         return 0;
 }
 
@@ -370,6 +386,6 @@ _Noreturn void container_init(container *c, int sync_fd, tong_create_mode mode)
         sigemptyset(&none);
         (void)sigprocmask(SIG_SETMASK, &none, NULL);
         /* On success the sync socket closes with the exec: that EOF tells `start` we ran. */
-        (void)tong_process_exec(s.exec_path, s.proc->args, s.proc->env, &err);
+        (void)container_exec_process(c, s.exec_path, s.proc, &err);
         fail(&s, err);
 }
