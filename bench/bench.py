@@ -39,16 +39,19 @@ def make_bundle(path, tong):
     json.dump(cfg, open(cfg_path, "w"), indent=2)
 
 
-def run_once(argv):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    return dt, ru.ru_maxrss, code, err
+def build_spawn(work):
+    exe = os.path.join(work, "spawn")
+    subprocess.run(["cc", "-O2", "-static", "-o", exe, os.path.join(HERE, "spawn.c")],
+                   check=True)
+    return exe
+
+
+def run_once(spawn, argv):
+    """Through the static spawn helper: its wait4 sees only the runtime's own peak RSS."""
+    p = subprocess.run([spawn] + argv, stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True)
+    ns, rss, code = p.stdout.split()
+    return int(ns) / 1e9, int(rss), int(code), p.stderr
 
 
 def pct(values, q):
@@ -71,6 +74,7 @@ def main():
     work = tempfile.mkdtemp(prefix="tong-bench-")
     bundle = os.path.join(work, "bundle")
     make_bundle(bundle, args.tong)
+    spawn = build_spawn(work)
 
     crun_note = "crun: --cgroup-manager=disabled (no cgroup work)"
     crun_global = ["--cgroup-manager=disabled"]
@@ -97,7 +101,7 @@ def main():
         for rt in order:
             root = os.path.join("/run/tong-bench", rt)  # tmpfs, as engines use
             argv = runtimes[rt] + ["--root", root, "run", "--bundle", bundle, f"b{i}"]
-            dt, maxrss, code, err = run_once(argv)
+            dt, maxrss, code, err = run_once(spawn, argv)
             if code != 0:
                 sys.exit(f"bench: {rt} failed (exit {code}): {err.strip()}")
             times[rt].append(dt)

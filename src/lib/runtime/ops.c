@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +35,28 @@ int tong_container_state(const tong_ctx *ctx, const char *id, char **ret_json, t
         return 0;
 }
 
+/* The owner's name from /etc/passwd, read directly: tong is linked statically, without NSS. */
 static char *owner_name(int dirfd)
 {
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[1024];
         struct stat st;
-        struct passwd *pw;
 
         if (fstat(dirfd, &st) < 0)
                 return xstrdup("");
-        pw = getpwuid(st.st_uid);
-        return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned)st.st_uid);
+        f = fopen("/etc/passwd", "re");
+        while (f && fgets(line, sizeof(line), f)) {
+                char *name = line, *uid = strchr(line, ':');
+                unsigned long v;
+
+                if (!uid || !(uid = strchr(uid + 1, ':')))
+                        continue;
+                *strchr(line, ':') = '\0';
+                v = strtoul(uid + 1, NULL, 10);
+                if (v == st.st_uid)
+                        return xstrdup(name);
+        }
+        return xasprintf("#%u", (unsigned)st.st_uid);
 }
 
 int tong_container_list(const tong_ctx *ctx, tong_container_info **ret, size_t *ret_n,
