@@ -104,11 +104,14 @@ static void comount_links(int dir, const char *name)
 static int mount_v1_hier(tong_rootfs_ctx *ctx, const tong_mount *m, const char *dest, int tmpfs,
                          const tong_cgroup_hier *h, tong_err **err)
 {
-        const char *name = strrchr(h->mountpoint, '/');
+        const char *name = h->mountpoint ? strrchr(h->mountpoint, '/') : NULL;
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int sub = -EBADF;
 
-        name = name ? name + 1 : h->mountpoint;
+        if (!name || !dest)
+                return tong_err_set(err, EINVAL, "cgroup mount point %s",
+                                    h->mountpoint ? h->mountpoint : "(none)");
+        name++;
         if (!name[0] || streq(name, ".") || streq(name, ".."))
                 return tong_err_set(err, EINVAL, "cgroup mount point %s", h->mountpoint);
         path = xasprintf("%s/%s", dest, name);
