@@ -29,7 +29,8 @@ int main(int argc, char **argv)
         if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
                 return 2;
         clock_gettime(CLOCK_MONOTONIC, &b);
-        printf("%lld %ld %d\n", (long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec),
+        printf("%lld %ld %d\n",
+               (long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec),
                ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         return 0;
 }

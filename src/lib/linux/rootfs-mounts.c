@@ -96,6 +96,39 @@ static int mount_userns(const tong_rootfs_ctx *ctx, const tong_mount *m, size_t 
         return 0;
 }
 
+/* A mount the runtime made (idmapped) before the clone: attach it, then apply the flags. */
+static int mount_premade(tong_rootfs_ctx *ctx, const tong_mount *m, int fd, const char *dest,
+                         tong_err **err)
+{
+        _cleanup_close_ int target = -EBADF;
+        uint64_t set, clr;
+        struct stat st;
+        int r;
+
+        if (fstat(fd, &st) < 0)
+                return tong_err_sys(err, errno, "source %s", m->source);
+        target = S_ISDIR(st.st_mode)
+                         ? tong_path_mkdir_in_root(ctx->root_fd, dest, ROOTFS_DIR_MODE, 0)
+                         : tong_path_mkfile_in_root(ctx->root_fd, dest, ROOTFS_FILE_MODE, 0);
+        if (target < 0)
+                return tong_err_sys(err, -target, "destination");
+        if (move_mount(fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return tong_err_sys(err, errno, "attach the idmapped mount");
+        tong_mnt_flags_to_attr(m->flags, m->clear_flags, &set, &clr);
+        r = tong_mnt_setattr(fd, false, set, clr, err);
+        if (r >= 0 && (m->rec_attr_set || m->rec_attr_clr))
+                r = tong_mnt_setattr(fd, true, m->rec_attr_set, m->rec_attr_clr, err);
+        for (size_t k = 0; r >= 0 && k < m->n_propagation; k++) {
+                struct mount_attr a = { .propagation = m->propagation[k] & ~(unsigned long)MS_REC };
+
+                if (mount_setattr(fd, "",
+                                  AT_EMPTY_PATH | (m->propagation[k] & MS_REC ? AT_RECURSIVE : 0),
+                                  &a, sizeof(a)) < 0)
+                        r = tong_err_sys(err, errno, "propagation");
+        }
+        return r;
+}
+
 static int mount_bind(tong_rootfs_ctx *ctx, const tong_mount *m, size_t i, const char *dest,
                       tong_err **err)
 {
@@ -104,6 +137,8 @@ static int mount_bind(tong_rootfs_ctx *ctx, const tong_mount *m, size_t i, const
         struct stat st, tst;
         int r;
 
+        if (ctx->mount_fds && ctx->mount_fds[i] >= 0)
+                return mount_premade(ctx, m, ctx->mount_fds[i], dest, err);
         if (!m->source)
                 return tong_err_set(err, EINVAL, "bind mount without a source");
         src = open(m->source, O_PATH | O_CLOEXEC);

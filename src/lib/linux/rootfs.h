@@ -43,6 +43,13 @@ typedef struct tong_rootfs_ctx {
          */
         const int *mount_userns_fds;
         int userns_fd;
+        /*
+         * mount_fds[i] (may be NULL; -1 = none): mounts[i] already made, detached and
+         * idmapped, by the runtime before the clone (an idmapped mount needs privileges over
+         * the source's filesystem that a child inside its own user namespace lacks).  It is
+         * attached at the destination and given the mount's flags.
+         */
+        const int *mount_fds;
 
         /* ---- state, owned by this module */
         int root_fd;     /* the rootfs bind mount, until pivot */

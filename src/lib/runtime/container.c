@@ -46,6 +46,12 @@ container *container_free(container *c)
         safe_close(c->sync_fd);
         for (int i = 0; i < _TONG_NS_MAX; i++)
                 safe_close(c->ns_fds[i]);
+        for (size_t i = 0; c->mount_userns_fds && c->spec && i < c->spec->n_mounts; i++) {
+                safe_close(c->mount_userns_fds[i]);
+                safe_close(c->mount_fds[i]);
+        }
+        free(c->mount_userns_fds);
+        free(c->mount_fds);
         free(c->id);
         free(c->bundle);
         free(c->rootfs);

@@ -43,11 +43,13 @@ typedef struct container {
         tong_seccomp_prog *seccomp;
         int ns_fds[_TONG_NS_MAX]; /* namespaces to join (linux.namespaces[].path), or -1 */
 
-        int tramp_fd;   /* sealed memfd with the exec trampoline, or -1 */
-        int console_fd; /* connected --console-socket, or -1 */
-        int start_fd;   /* create: the listening start.sock the init waits on; or -1 */
-        int sync_fd;    /* parent end of the sync socketpair */
-        pid_t pid;      /* the container init, once cloned */
+        int tramp_fd;          /* sealed memfd with the exec trampoline, or -1 */
+        int *mount_userns_fds; /* per mount: a user namespace with its idmap, or -1; or NULL */
+        int *mount_fds;        /* per mount: the detached idmapped mount made by the parent */
+        int console_fd;        /* connected --console-socket, or -1 */
+        int start_fd;          /* create: the listening start.sock the init waits on; or -1 */
+        int sync_fd;           /* parent end of the sync socketpair */
+        pid_t pid;             /* the container init, once cloned */
         bool create_hooks_ran;
 } container;
 
@@ -90,6 +92,9 @@ int container_write_pid_file(const char *path, pid_t pid, tong_err **err);
 void container_forwarded_signals(sigset_t *set);
 /* run.c: relay the pty (if any), forward signals read from sfd, reap; the exit status. */
 int container_wait_foreground(container *c, int pty, int sfd, int *ret_status, tong_err **err);
+
+/* idmap.c: user namespaces for mounts with their own uid/gidMappings. */
+int container_open_mount_userns(container *c, tong_err **err);
 
 /* init.c: in a child: close every fd but those the container process still needs. */
 void close_host_fds(container *c, int sync_fd, unsigned preserve_fds);

@@ -291,6 +291,8 @@ static int prepare(container *c, const tong_create_opts *o, tong_create_mode mod
         if (r < 0)
                 return tong_err_prefix(err, r, "config.json");
         r = open_namespaces(c, err);
+        if (r >= 0)
+                r = container_open_mount_userns(c, err);
         if (r < 0)
                 return r;
         if (c->spec->linux.has_seccomp) {

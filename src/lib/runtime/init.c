@@ -142,12 +142,21 @@ static int step_user_namespace(init_state *s, tong_err **err)
  */
 void close_host_fds(container *c, int sync_fd, unsigned preserve_fds)
 {
-        int keep[4 + _TONG_NS_MAX] = { sync_fd, c->start_fd, c->console_fd, c->tramp_fd };
+        size_t n_mounts = c->mount_userns_fds ? c->spec->n_mounts : 0, n = 4 + _TONG_NS_MAX;
+        _cleanup_free_ int *keep = xcalloc(n + 2 * n_mounts, sizeof(int));
 
+        keep[0] = sync_fd;
+        keep[1] = c->start_fd;
+        keep[2] = c->console_fd;
+        keep[3] = c->tramp_fd;
         for (int i = 0; i < _TONG_NS_MAX; i++)
                 keep[4 + i] = c->ns_fds[i];
+        for (size_t i = 0; i < n_mounts; i++) {
+                keep[n + 2 * i] = c->mount_userns_fds[i];
+                keep[n + 2 * i + 1] = c->mount_fds[i];
+        }
         tong_log_to_stderr_only();
-        close_all_fds_except(3 + (int)preserve_fds, keep, ELEMENTSOF(keep));
+        close_all_fds_except(3 + (int)preserve_fds, keep, n + 2 * n_mounts);
 }
 
 static int step_cgroup(init_state *s, tong_err **err)
@@ -201,6 +210,8 @@ static void rootfs_ctx_fill(init_state *s)
         r->no_pivot = c->opts->no_pivot;
         r->userns = tong_spec_has_namespace(s->spec, TONG_NS_USER);
         r->cgroupns = new_ns(s, TONG_NS_CGROUP);
+        r->mount_userns_fds = c->mount_userns_fds;
+        r->mount_fds = c->mount_fds;
         if (c->cg)
                 r->n_cgroups = tong_cgroup_hierarchies(c->cg, &r->cgroups);
         if (r->userns)
