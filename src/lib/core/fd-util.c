@@ -183,11 +183,11 @@ static int cmp_int(const void *a, const void *b)
 
 void close_all_fds_except(int first, const int *keep, size_t n)
 {
-        int sorted[64];
+        _cleanup_free_ int *sorted = xcalloc(n + 1, sizeof(int));
         size_t k = 0;
         int from = first;
 
-        for (size_t i = 0; i < n && k < ELEMENTSOF(sorted); i++)
+        for (size_t i = 0; i < n; i++)
                 if (keep[i] >= first)
                         sorted[k++] = keep[i];
         qsort(sorted, k, sizeof(int), cmp_int);
