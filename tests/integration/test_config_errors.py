@@ -157,3 +157,28 @@ def test_duplicate_id_is_refused(tong, bundle):
     assert f"container `{c}` already exists" in r.err
     assert tong.state(c)["status"] == "created"
     assert tong("delete", c).rc == 0
+
+
+@pytest.mark.parametrize("mutate,field", [
+    (_set("linux.mountLabel", "system_u:object_r:container_file_t:s0"), "linux.mountLabel"),
+    (_set("process.selinuxLabel", "system_u:system_r:container_t:s0"), "process.selinuxLabel"),
+    (_set("process.apparmorProfile", "tong-default"), "process.apparmorProfile"),
+    (_set("linux.intelRdt", {"closID": "x"}), "linux.intelRdt"),
+    (_set("linux.netDevices", {"dummy0": {"name": "eth9"}}), "linux.netDevices"),
+], ids=["mountLabel", "selinuxLabel", "apparmor", "intelRdt", "netDevices"])
+def test_unsupported_features_are_clear_errors(tong, bundle, mutate, field):
+    """Known, valid, but not available here: an error naming the field, never ignored."""
+    mutate(bundle.config)
+    bundle.write()
+    c = cid("unsup")
+    r = tong("create", "--bundle", bundle.path, c)
+    assert r.rc != 0
+    assert field in r.err, r.err
+    assert leftovers(tong, c, bundle) == []
+
+
+def test_no_pivot(tong, bundle):
+    bundle.set_args("sh", "-c", "cat /proc/self/mountinfo | head -1; touch /x 2>&1; true")
+    r = tong("run", "--no-pivot", "--bundle", bundle.path, cid())
+    assert r.rc == 0, r
+    assert "Read-only file system" in r.out
