@@ -215,6 +215,8 @@ tong_cgroup_stats *tong_cgroup_stats_free(tong_cgroup_stats *st)
         free(st->blkio.service_bytes);
         free(st->blkio.serviced);
         free(st->hugetlb);
+        free(st->cpuset.cpus);
+        free(st->cpuset.mems);
         free(st);
         return NULL;
 }

@@ -24,14 +24,15 @@ static uint64_t get_u64(const cg_hier *h, const char *file)
         return v;
 }
 
-/* A limit file: "max" (or v1's huge page-rounded "unlimited") reads as UINT64_MAX. */
+/* A limit file: "max" reads as UINT64_MAX; v1's page-rounded "unlimited" stays as it is,
+ * the number runc reports. */
 static uint64_t get_limit(const cg_hier *h, const char *file)
 {
         uint64_t v = 0;
 
         if (cg_read_u64(h, file, &v, NULL) < 0)
                 return 0;
-        return v >= (UINT64_MAX >> 2) ? UINT64_MAX : v;
+        return v;
 }
 
 static uint64_t get_keyed(const cg_hier *h, const char *file, const char *key)
@@ -64,6 +65,55 @@ static size_t get_list(const cg_hier *h, const char *file, uint64_t **ret)
         free(*ret);
         *ret = out;
         return n;
+}
+
+/* "0-3,8" -> 0 1 2 3 8; stops at a malformed part or at 65536 entries. */
+static size_t get_cpu_list(const cg_hier *h, const char *file, uint16_t **ret)
+{
+        _cleanup_free_ char *s = NULL;
+        uint16_t *out = NULL;
+        size_t n = 0;
+
+        if (cg_read(h, file, &s, NULL) < 0)
+                return 0;
+        for (char *save = NULL, *w = strtok_r(s, ",\n", &save); w;
+             w = strtok_r(NULL, ",\n", &save)) {
+                char *dash = strchr(w, '-');
+                uint32_t a, b;
+
+                if (dash)
+                        *dash = '\0';
+                if (parse_u32(w, &a) < 0 || (dash && parse_u32(dash + 1, &b) < 0))
+                        break;
+                if (!dash)
+                        b = a;
+                if (a > b || b > UINT16_MAX)
+                        break;
+                for (uint32_t i = a; i <= b && n <= UINT16_MAX; i++)
+                        *(uint16_t *)xappend(&out, &n, sizeof(uint16_t)) = (uint16_t)i;
+        }
+        free(*ret);
+        *ret = out;
+        return n;
+}
+
+static void get_cpuset_v1(const cg_hier *h, tong_cgroup_stats *st)
+{
+        _cleanup_free_ char *s = NULL;
+
+        st->cpuset.n_cpus = get_cpu_list(h, "cpuset.cpus", &st->cpuset.cpus);
+        st->cpuset.n_mems = get_cpu_list(h, "cpuset.mems", &st->cpuset.mems);
+        st->cpuset.cpu_exclusive = get_u64(h, "cpuset.cpu_exclusive");
+        st->cpuset.mem_hardwall = get_u64(h, "cpuset.mem_hardwall");
+        st->cpuset.mem_exclusive = get_u64(h, "cpuset.mem_exclusive");
+        st->cpuset.memory_migrate = get_u64(h, "cpuset.memory_migrate");
+        st->cpuset.memory_spread_page = get_u64(h, "cpuset.memory_spread_page");
+        st->cpuset.memory_spread_slab = get_u64(h, "cpuset.memory_spread_slab");
+        st->cpuset.memory_pressure = get_u64(h, "cpuset.memory_pressure");
+        st->cpuset.sched_load_balance = get_u64(h, "cpuset.sched_load_balance");
+        /* -1 is the usual value: not a u64. */
+        if (cg_read(h, "cpuset.sched_relax_domain_level", &s, NULL) >= 0)
+                (void)parse_i64(s, &st->cpuset.sched_relax_domain_level);
 }
 
 static void get_memory_stat(const cg_hier *h, tong_cgroup_stats *st)
@@ -292,6 +342,8 @@ int cg_v1_stats(const cg_hier *h, tong_cgroup_stats *st, tong_err **err)
                 if (st->pids.limit == UINT64_MAX)
                         st->pids.limit = 0;
         }
+        if (h->owns & CG_BIT(CG_CPUSET))
+                get_cpuset_v1(h, st);
         if (h->owns & CG_BIT(CG_BLKIO))
                 get_blkio_v1(h, st);
         if (h->owns & CG_BIT(CG_HUGETLB))
@@ -337,6 +389,10 @@ int cg_v2_stats(const cg_hier *h, tong_cgroup_stats *st, tong_err **err)
                 st->pids.limit = get_limit(h, "pids.max");
                 if (st->pids.limit == UINT64_MAX)
                         st->pids.limit = 0;
+        }
+        if (h->owns & CG_BIT(CG_CPUSET)) {
+                st->cpuset.n_cpus = get_cpu_list(h, "cpuset.cpus.effective", &st->cpuset.cpus);
+                st->cpuset.n_mems = get_cpu_list(h, "cpuset.mems.effective", &st->cpuset.mems);
         }
         if (h->owns & CG_BIT(CG_BLKIO))
                 get_io_v2(h, st);

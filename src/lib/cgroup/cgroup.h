@@ -124,7 +124,9 @@ int tong_cgroup_delegate(const tong_cgroup *cg, uid_t uid, gid_t gid, tong_err *
 
 /* Everything runc's `events --stats` JSON reports from cgroups.  Absent values are 0. */
 typedef struct tong_cgroup_mem_entry {
-        uint64_t usage, max, failcnt, limit; /* max: peak usage; limit: UINT64_MAX = none */
+        /* max: peak usage; limit: as the file says (v1 "unlimited" is 9223372036854771712,
+         * as runc reports it), UINT64_MAX for v2 "max" */
+        uint64_t usage, max, failcnt, limit;
 } tong_cgroup_mem_entry;
 
 typedef struct tong_cgroup_blkio_entry {
@@ -162,6 +164,15 @@ typedef struct tong_cgroup_stats {
         tong_cgroup_hugetlb_stat *hugetlb;
         size_t n_hugetlb;
         uint64_t oom_kill; /* v2 memory.events oom_kill / v1 memory.oom_control oom_kill */
+        struct {
+                /* v1: cpuset.cpus/mems; v2: cpuset.cpus.effective/mems.effective; expanded */
+                uint16_t *cpus, *mems;
+                size_t n_cpus, n_mems;
+                uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate,
+                        memory_spread_page, memory_spread_slab, memory_pressure,
+                        sched_load_balance; /* v1 only */
+                int64_t sched_relax_domain_level;
+        } cpuset;
 } tong_cgroup_stats;
 
 int tong_cgroup_get_stats(const tong_cgroup *cg, tong_cgroup_stats **ret, tong_err **err);
