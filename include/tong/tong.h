@@ -86,3 +86,61 @@ int tong_signal_parse(const char *s);
 
 /* libseccomp's version, "2.5.4". */
 const char *tong_libseccomp_version(void);
+
+/* ---------------------------------------------------------------- resource control
+ * pause, resume, update, events, ps: operations on a container's cgroup (runtime/ops-cgroup.c).
+ */
+
+/* Freeze every process of a created or running container / thaw a paused one.  A pause
+ * that fails leaves the container thawed. */
+int tong_container_pause(const tong_ctx *ctx, const char *id, tong_err **err);
+int tong_container_resume(const tong_ctx *ctx, const char *id, tong_err **err);
+
+/*
+ * `update`, with runc's flags.  Every member is the text given on the command line, NULL when
+ * the flag was not given.  Sizes are bytes or a number with a k/m/g/t/p suffix (binary, as
+ * runc's units.RAMInBytes), "-1" for unlimited.  As in runc, blkio_weight and pids_limit "0"
+ * mean "unchanged".  With `resources` (a file holding a linux.resources object, "-" for
+ * stdin) the other members are ignored.  The new values are written to the cgroup and
+ * recorded in the container's saved config, so that later updates build on them.
+ */
+typedef struct tong_update_opts {
+        const char *resources;
+        const char *memory, *memory_reservation, *memory_swap;
+        const char *kernel_memory, *kernel_memory_tcp;
+        const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_burst;
+        const char *cpu_rt_runtime, *cpu_rt_period, *cpu_idle;
+        const char *cpuset_cpus, *cpuset_mems;
+        const char *pids_limit, *blkio_weight;
+        const char *l3_cache_schema, *mem_bw_schema; /* Intel RDT: refused, none here */
+} tong_update_opts;
+
+int tong_container_update(const tong_ctx *ctx, const char *id, const tong_update_opts *o,
+                          tong_err **err);
+
+/* One event, a JSON document on one line without the newline; < 0 stops the stream. */
+typedef int (*tong_event_fn)(const char *json, void *userdata);
+
+/*
+ * runc's `events`: with stats_only, one {"type":"stats","id":...,"data":{...}} and return.
+ * Otherwise a stats event every interval_ns and an {"type":"oom","id":...} event for each
+ * new OOM kill in the container's cgroup, until the container's init has exited.
+ */
+int tong_container_events(const tong_ctx *ctx, const char *id, bool stats_only, int64_t interval_ns,
+                          tong_event_fn emit, void *userdata, tong_err **err);
+
+/* Host pids of every process in the container's cgroup, sorted; *ret is malloc'ed. */
+int tong_container_pids(const tong_ctx *ctx, const char *id, pid_t **ret, size_t *ret_n,
+                        tong_err **err);
+
+/*
+ * runc's `ps` table: run ps(1) with ps_args (NULL or empty: "-ef") and keep its header and
+ * the lines whose PID column is a process of the container.  *ret_table is malloc'ed.
+ */
+int tong_container_ps(const tong_ctx *ctx, const char *id, char *const *ps_args, char **ret_table,
+                      tong_err **err);
+
+/* runc's size syntax ("512", "64m", "1.5GiB", "10 kb"): 0, or -EINVAL / -ERANGE. */
+int tong_parse_ram_bytes(const char *s, int64_t *ret);
+/* Go's time.ParseDuration syntax ("5s", "100ms", "1m30s", "1.5h") into nanoseconds. */
+int tong_parse_duration(const char *s, int64_t *ret_ns);

@@ -30,6 +30,11 @@ int cmd_run(const cli_globals *g, int argc, char **argv);
 int cmd_spec(const cli_globals *g, int argc, char **argv);
 int cmd_start(const cli_globals *g, int argc, char **argv);
 int cmd_state(const cli_globals *g, int argc, char **argv);
+int cmd_pause(const cli_globals *g, int argc, char **argv);
+int cmd_resume(const cli_globals *g, int argc, char **argv);
+int cmd_update(const cli_globals *g, int argc, char **argv);
+int cmd_events(const cli_globals *g, int argc, char **argv);
+int cmd_ps(const cli_globals *g, int argc, char **argv);
 
 /* Print err (stderr and the --log file), return the exit status for it (1). */
 int cli_report(const tong_err *err);

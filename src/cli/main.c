@@ -29,6 +29,11 @@ static const struct command {
         { "delete", "delete a container and the resources it holds", cmd_delete },
         { "spec", "write a default config.json into a bundle", cmd_spec },
         { "features", "print the features this runtime supports, as JSON", cmd_features },
+        { "pause", "suspend every process of a container", cmd_pause },
+        { "resume", "resume the processes of a paused container", cmd_resume },
+        { "update", "change a container's resource limits", cmd_update },
+        { "events", "print a container's statistics and OOM events, as JSON", cmd_events },
+        { "ps", "list the processes of a container", cmd_ps },
 };
 
 static FILE *log_file;
