@@ -67,6 +67,17 @@ def cg_dir(pid, ctrl):
     raise AssertionError(f"pid {pid} is in no {ctrl} cgroup")
 
 
+def cg2_dir(pid):
+    """The cgroup2 directory of process pid, or None."""
+    _, v2 = cgroup_mounts()
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            hid, _, path = line.rstrip("\n").split(":", 2)
+            if v2 and hid == "0":
+                return os.path.join(v2, path.lstrip("/"))
+    return None
+
+
 def cg_read(pid, ctrl, v1file, v2file):
     """(version, content) of the container's file for ctrl; content None if it is missing."""
     ver = need(ctrl)
