@@ -6,6 +6,7 @@ VM), and the behaviour that can be seen from inside (pids.max, device rules).
 The layout helpers at the top are shared by test_pause/update/events/ps."""
 import math
 import os
+import subprocess
 import time
 
 import pytest
@@ -133,7 +134,7 @@ def shares_to_weight(shares):
 
 
 def block_device():
-    """major:minor of some real block device, or skip."""
+    """major:minor of some real block device, or None."""
     for d in sorted(os.listdir("/sys/block")):
         if d.startswith(("ram", "zram", "nbd")):
             continue
@@ -142,7 +143,24 @@ def block_device():
                 return tuple(int(x) for x in f.read().split(":"))
         except OSError:
             continue
-    pytest.skip("no block device on this host")
+    return None
+
+
+@pytest.fixture
+def blockdev():
+    """A block device to throttle: the host's, or (the VM has none) a null_blk one."""
+    dev = block_device()
+    if dev:
+        yield dev
+        return
+    r = subprocess.run(["modprobe", "null_blk", "nr_devices=1"], capture_output=True)
+    if r.returncode != 0 or not os.path.exists("/sys/block/nullb0/dev"):
+        pytest.skip(f"no block device here, and null_blk cannot be loaded: {r.stderr!r}")
+    try:
+        with open("/sys/block/nullb0/dev") as f:
+            yield tuple(int(x) for x in f.read().split(":"))
+    finally:
+        subprocess.run(["rmmod", "null_blk"], capture_output=True)
 
 
 # ---------------------------------------------------------------- memory
@@ -284,9 +302,9 @@ def test_blkio_weight(tong, bundle):
     assert want in val.split(), (name, val)
 
 
-def test_blkio_throttle(tong, bundle):
+def test_blkio_throttle(tong, bundle, blockdev):
     need("io")
-    major, minor = block_device()
+    major, minor = blockdev
     dev = {"major": major, "minor": minor}
     res = {"blockIO": {"throttleReadBpsDevice": [dict(dev, rate=1048576)],
                        "throttleWriteIOPSDevice": [dict(dev, rate=100)]}}
@@ -301,6 +319,7 @@ def test_blkio_throttle(tong, bundle):
         line = cg_read(pid, "io", "", "io.max")[1]
         assert line.startswith(f"{major}:{minor} ") and "rbps=1048576" in line and \
             "wiops=100" in line, line
+    tong.cleanup()  # before the fixture unloads a null_blk device
 
 
 # ---------------------------------------------------------------- hugetlb, network, rdma
@@ -343,21 +362,21 @@ def test_rdma(tong, bundle):
 # ---------------------------------------------------------------- devices
 
 def test_device_rules(tong, bundle):
-    bundle.config["root"]["readonly"] = False
     for k in ("bounding", "effective", "permitted"):
         bundle.config["process"]["capabilities"][k].append("CAP_MKNOD")
     # 240-254 are local/experimental majors: no driver, so an allowed open fails with ENXIO
-    # after the cgroup check, and a denied one with EPERM before it.
+    # after the cgroup check, and a denied one with EPERM before it.  The nodes go to the
+    # container's /dev (a tmpfs without nodev, unlike the VM's /tmp that holds the rootfs).
     res = {"devices": [{"allow": True, "type": "c", "major": 240, "minor": 0, "access": "rw"}]}
-    script = ("mknod /tmp/listed c 240 0 && mknod /tmp/unlisted c 241 0 && echo made; "
-              "cat /tmp/listed; cat /tmp/unlisted; echo x > /dev/null && echo null-ok")
+    script = ("mknod /dev/listed c 240 0 && mknod /dev/unlisted c 241 0 && echo made; "
+              "cat /dev/listed; cat /dev/unlisted; echo x > /dev/null && echo null-ok")
     bundle.config["linux"]["resources"] = res
     bundle.set_args("sh", "-c", script)
     r = tong("run", "--bundle", bundle.path, cid())
     out = r.out + r.err
     assert "made" in out and "null-ok" in out, r
-    assert "can't open '/tmp/listed': No such device or address" in out, r
-    assert "can't open '/tmp/unlisted': Operation not permitted" in out, r
+    assert "can't open '/dev/listed': No such device or address" in out, r
+    assert "can't open '/dev/unlisted': Operation not permitted" in out, r
 
 
 # ---------------------------------------------------------------- unified
