@@ -6,12 +6,19 @@ import json
 import os
 
 from conftest import wait_for
-from test_resources import MiB, cg_has, cg_read, create, need, owner, shares_to_weight
+from test_resources import (MiB, cg_dir, cg_has, cg_read, cmdline, create, need, owner,
+                            shares_to_weight)
 
 
 def saved_resources(tong, c):
     with open(os.path.join(tong.root, c, "config.json")) as f:
         return json.load(f)["linux"]["resources"]
+
+
+def procs_of(pid):
+    d = cg_dir(pid, "memory")
+    with open(os.path.join(d, "cgroup.procs")) as f:
+        return [int(x) for x in f.read().split()]
 
 
 def start(tong, bundle, resources, args=("sleep", "300")):
@@ -96,10 +103,14 @@ def test_update_memory_keeps_recorded_swap(tong, bundle):
 def test_update_check_before_update(tong, bundle):
     need("memory")
     # ~24 MB of anonymous memory held by the shell; no swap here to push it out.
-    hog = "x=$(head -c 24000000 /dev/zero | tr '\\0' a); echo ready > /dev/null; sleep 300"
+    hog = "x=$(head -c 24000000 /dev/zero | tr '\\0' a); sleep 300; echo ${#x}"
     pid, c = start(tong, bundle, {"memory": {"limit": 256 * MiB}}, args=("sh", "-c", hog))
-    assert wait_for(lambda: int(cg_read(pid, "memory", "memory.usage_in_bytes",
-                                        "memory.current")[1]) >= 20 * MiB, timeout=20)
+    # The shell holds the string once `sleep` runs (while it reads, there are pipes and
+    # buffers that go away again).
+    assert wait_for(lambda: any("sleep\0" in cmdline(p) for p in procs_of(pid) if p != pid),
+                    timeout=20)
+    assert int(cg_read(pid, "memory", "memory.usage_in_bytes", "memory.current")[1]) >= \
+        20 * MiB
     r = tong("update", "-r", "-", c,
              input=b'{"memory": {"limit": 8388608, "checkBeforeUpdate": true}}')
     assert r.rc != 0, r
