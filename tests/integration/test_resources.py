@@ -186,13 +186,14 @@ def test_memory_limit_reservation_swap(tong, bundle):
 def test_memory_knobs_v2_lacks_are_warned_not_failed(tong, bundle):
     ver = need("memory")
     res = {"memory": {"limit": 64 * MiB, "swappiness": 30, "disableOOMKiller": True,
-                      "kernel": 32 * MiB, "kernelTCP": 16 * MiB}}
+                      "kernel": 32 * MiB, "kernelTCP": 16 * MiB, "useHierarchy": True}}
     pid, c = create(tong, bundle, res)
     log = open(tong.log).read() if os.path.exists(tong.log) else ""
     if ver == 1:
         assert cg_read(pid, "memory", "memory.swappiness", "")[1] == "30"
         oom = cg_read(pid, "memory", "memory.oom_control", "")[1]
         assert keyed(oom, "oom_kill_disable") == "1"
+        assert cg_read(pid, "memory", "memory.use_hierarchy", "")[1] == "1"
         assert "memory.kernel" in log  # kernels >= 5.16 have no separate kmem limit
     else:
         for field in ("swappiness", "disableOOMKiller", "kernel"):
@@ -319,6 +320,29 @@ def test_blkio_throttle(tong, bundle, blockdev):
         line = cg_read(pid, "io", "", "io.max")[1]
         assert line.startswith(f"{major}:{minor} ") and "rbps=1048576" in line and \
             "wiops=100" in line, line
+    tong.cleanup()  # before the fixture unloads a null_blk device
+
+
+def test_blkio_weight_device_and_leaf_weight(tong, bundle, blockdev):
+    need("io")
+    major, minor = blockdev
+    c = cid()
+    res = {"blockIO": {"weightDevice": [{"major": major, "minor": minor, "weight": 300}]}}
+    r = create(tong, bundle, res, expect_ok=False, c=c)
+    if r.rc == 0:
+        d = cg_dir(tong.state(c)["pid"], "io")
+        files = ["blkio.weight_device", "blkio.bfq.weight_device", "io.bfq.weight", "io.weight"]
+        text = " ".join(open(f"{d}/{f}").read() for f in files if os.path.exists(f"{d}/{f}"))
+        assert f"{major}:{minor} " in text, text
+    else:
+        # Per-device weights need a scheduler that keeps them (BFQ) on that disk.
+        assert "blockIO.weightDevice" in r.err, r
+    r = create(tong, bundle, {"blockIO": {"leafWeight": 300}}, expect_ok=False)
+    if owner("io") == 2:
+        assert r.rc == 0 and "leafWeight is ignored" in r.err, r
+    else:
+        # CFQ's leaf weights are gone from current kernels: an error that says so.
+        assert r.rc == 0 or "blockIO.leafWeight" in r.err, r
     tong.cleanup()  # before the fixture unloads a null_blk device
 
 

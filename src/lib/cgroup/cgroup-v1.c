@@ -221,49 +221,57 @@ static int pick_file(const cg_hier *h, const char *a, const char *b, const char 
         return 0;
 }
 
-static int v1_blkio_weights(const cg_hier *h, const tong_blkio *b, tong_err **err)
+/* Write value to the first of files a, b this kernel has; errors name the field. */
+static int write_weight(const cg_hier *h, const char *a, const char *b, const char *field,
+                        const char *value, tong_err **err)
 {
         const char *f = NULL;
         int r;
 
+        r = pick_file(h, a, b, field, &f, err);
+        if (r < 0)
+                return r;
+        r = cg_write(h, f, value, err);
+        return r < 0 ? tong_err_prefix(err, r, "%s", field) : 0;
+}
+
+static int v1_blkio_weights(const cg_hier *h, const tong_blkio *b, tong_err **err)
+{
+        int r = 0;
+
         if (b->has_weight) {
-                r = pick_file(h, "blkio.weight", "blkio.bfq.weight",
-                              "linux.resources.blockIO.weight", &f, err);
-                if (r >= 0)
-                        r = cg_writef(h, f, err, "%u", b->weight);
-                if (r < 0)
-                        return r;
+                char v[16];
+
+                snprintf(v, sizeof(v), "%u", b->weight);
+                r = write_weight(h, "blkio.weight", "blkio.bfq.weight",
+                                 "linux.resources.blockIO.weight", v, err);
         }
-        if (b->has_leaf_weight) {
-                r = pick_file(h, "blkio.leaf_weight", NULL, "linux.resources.blockIO.leafWeight",
-                              &f, err);
-                if (r >= 0)
-                        r = cg_writef(h, f, err, "%u", b->leaf_weight);
-                if (r < 0)
-                        return r;
+        if (r >= 0 && b->has_leaf_weight) {
+                char v[16];
+
+                snprintf(v, sizeof(v), "%u", b->leaf_weight);
+                r = write_weight(h, "blkio.leaf_weight", NULL, "linux.resources.blockIO.leafWeight",
+                                 v, err);
         }
-        for (size_t i = 0; i < b->n_weight_devices; i++) {
+        for (size_t i = 0; r >= 0 && i < b->n_weight_devices; i++) {
                 const tong_blkio_weight_device *d = &b->weight_devices[i];
                 _cleanup_free_ char *dev = cg_devnum(d->major, d->minor);
+                _cleanup_free_ char *field =
+                        xasprintf("linux.resources.blockIO.weightDevice[%zu]", i);
 
                 if (d->has_weight) {
-                        r = pick_file(h, "blkio.weight_device", "blkio.bfq.weight_device",
-                                      "linux.resources.blockIO.weightDevice", &f, err);
-                        if (r >= 0)
-                                r = cg_writef(h, f, err, "%s %u", dev, d->weight);
-                        if (r < 0)
-                                return r;
+                        _cleanup_free_ char *v = xasprintf("%s %u", dev, d->weight);
+
+                        r = write_weight(h, "blkio.weight_device", "blkio.bfq.weight_device", field,
+                                         v, err);
                 }
-                if (d->has_leaf_weight) {
-                        r = pick_file(h, "blkio.leaf_weight_device", NULL,
-                                      "linux.resources.blockIO.weightDevice", &f, err);
-                        if (r >= 0)
-                                r = cg_writef(h, f, err, "%s %u", dev, d->leaf_weight);
-                        if (r < 0)
-                                return r;
+                if (r >= 0 && d->has_leaf_weight) {
+                        _cleanup_free_ char *v = xasprintf("%s %u", dev, d->leaf_weight);
+
+                        r = write_weight(h, "blkio.leaf_weight_device", NULL, field, v, err);
                 }
         }
-        return 0;
+        return r;
 }
 
 static int v1_blkio(const cg_hier *h, const tong_blkio *b, tong_err **err)

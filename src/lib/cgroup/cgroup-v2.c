@@ -338,14 +338,19 @@ static int io_weight(const cg_hier *h, const char *dev, uint16_t w, const char *
                      tong_err **err)
 {
         const char *sep = dev ? " " : "";
+        int r;
 
         if (!dev)
                 dev = "";
         if (cg_has_file(h, "io.bfq.weight"))
-                return cg_writef(h, "io.bfq.weight", err, "%s%s%u", dev, sep, w);
-        if (cg_has_file(h, "io.weight"))
-                return cg_writef(h, "io.weight", err, "%s%s%" PRIu64, dev, sep,
-                                 cg_blkio_weight_to_io(w));
+                r = cg_writef(h, "io.bfq.weight", err, "%s%s%u", dev, sep, w);
+        else if (cg_has_file(h, "io.weight"))
+                r = cg_writef(h, "io.weight", err, "%s%s%" PRIu64, dev, sep,
+                              cg_blkio_weight_to_io(w));
+        else
+                r = -ENOENT;
+        if (r != -ENOENT)
+                return r < 0 ? tong_err_prefix(err, r, "%s", field) : 0;
         return tong_err_set(err, EOPNOTSUPP,
                             "%s: neither %s%s/io.bfq.weight nor io.weight exists on this host "
                             "(the disk's I/O scheduler has no weights)",
