@@ -137,6 +137,7 @@ def test_exec_detach_and_pid_file(tong, running, tmp_path):
     r = tong("exec", "-d", "--pid-file", pf, c, "sleep", "20")
     assert r.rc == 0, r
     epid = int(pf.read_text())
+    time.sleep(0.3)  # a parent-death signal would have landed by now
     assert pid_alive(epid)
     assert os.readlink(f"/proc/{epid}/ns/mnt") == os.readlink(f"/proc/{pid}/ns/mnt")
     with open(f"/proc/{epid}/cgroup") as f1, open(f"/proc/{pid}/cgroup") as f2:

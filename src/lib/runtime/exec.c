@@ -138,6 +138,9 @@ static _Noreturn void exec_child_main(exec_child *x)
                 close_host_fds(x->c, x->sync_fd, x->o->preserve_fds);
         if (r >= 0)
                 r = sync_expect(x->sync_fd, SYNC_START, NULL, &err);
+        /* From here the process outlives a detached (or killed) `tong exec`, as in runc. */
+        if (r >= 0 && prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+                r = tong_err_sys(&err, errno, "clear the parent-death signal");
         if (r >= 0)
                 r = child_terminal(x, &err);
         if (r >= 0)
