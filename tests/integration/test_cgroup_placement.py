@@ -85,3 +85,39 @@ def test_cgroup_removed_after_run_exits(tong, bundle):
     bundle.set_args("true")
     assert tong("run", "--bundle", bundle.path, c).rc == 0
     assert leftovers(tong, c, bundle) == []
+
+
+def v2_dir(c):
+    for base in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+        p = os.path.join(base, "tong", c)
+        if os.path.exists(os.path.join(p, "cgroup.procs")) and \
+                os.path.exists(os.path.join(base, "cgroup.controllers")):
+            return p
+    return None
+
+
+def test_cgroup_ownership_is_delegated_with_user_and_cgroup_namespaces(tong, bundle):
+    from test_namespaces import with_userns
+    with_userns(bundle)
+    for m in bundle.config["mounts"]:
+        if m["destination"] == "/sys/fs/cgroup":
+            m["options"] = [o for o in m["options"] if o != "ro"]
+    c = cid()
+    run_detached(tong, bundle, c, "sleep", "30")
+    d = v2_dir(c)
+    assert d, "no cgroup2 directory for the container"
+    assert os.stat(d).st_uid == 100000
+    assert os.stat(os.path.join(d, "cgroup.procs")).st_uid == 100000
+    assert os.stat(os.path.join(d, "cgroup.max.depth")).st_uid == 0  # not delegatable
+    assert tong("delete", "-f", c).rc == 0
+
+
+def test_no_delegation_with_a_read_only_cgroup_mount(tong, bundle):
+    from test_namespaces import with_userns
+    with_userns(bundle)
+    c = cid()
+    run_detached(tong, bundle, c, "sleep", "30")
+    d = v2_dir(c)
+    assert d
+    assert os.stat(os.path.join(d, "cgroup.procs")).st_uid == 0
+    assert tong("delete", "-f", c).rc == 0

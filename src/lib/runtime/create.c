@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -244,6 +245,45 @@ static bool limits_requested(const tong_spec *s)
                                           r->n_net_priorities || r->n_rdma || r->n_unified);
 }
 
+/* Host id that container id `id` maps to; the id itself without a mapping. */
+static uint32_t map_to_host(const tong_idmap *m, size_t n, uint32_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+                        return m[i].host_id + (id - m[i].container_id);
+        return id;
+}
+
+/*
+ * runtime-spec "Cgroup ownership": with its own user and cgroup namespace and a read-write
+ * cgroup mount at /sys/fs/cgroup, the container's user owns its (v2) cgroup's delegatable
+ * files, so it can manage its own sub-cgroups.  Never on v1 (the cgroup module skips it).
+ */
+static int delegate_cgroup(container *c, tong_err **err)
+{
+        const tong_spec *s = c->spec;
+        ssize_t u = tong_spec_find_namespace(s, TONG_NS_USER);
+        ssize_t g = tong_spec_find_namespace(s, TONG_NS_CGROUP);
+        bool rw_mount = false;
+
+        if (!c->cg || u < 0 || g < 0 || s->linux.namespaces[g].path)
+                return 0;
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                const tong_mount *m = &s->mounts[i];
+
+                if (streq(m->destination, "/sys/fs/cgroup") && m->source &&
+                    streq(m->source, "cgroup"))
+                        rw_mount = !(m->flags & MS_RDONLY);
+        }
+        if (!rw_mount)
+                return 0;
+        return tong_cgroup_delegate(
+                c->cg,
+                map_to_host(s->linux.uid_mappings, s->linux.n_uid_mappings, s->process.user.uid),
+                map_to_host(s->linux.gid_mappings, s->linux.n_gid_mappings, s->process.user.gid),
+                err);
+}
+
 static int create_cgroup(container *c, tong_err **err)
 {
         _cleanup_free_ tong_device_rule *rules = NULL;
@@ -323,7 +363,7 @@ static int prepare(container *c, const tong_create_opts *o, tong_create_mode mod
         if (r < 0)
                 return r;
         c->cgroup_created = true;
-        return 0;
+        return delegate_cgroup(c, err);
 }
 
 static uint64_t clone_flags(const tong_spec *s)
