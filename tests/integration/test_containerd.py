@@ -158,6 +158,18 @@ def test_exit_code(cd):
     assert r.rc == 3, r
 
 
+def test_run_rm_is_clean(cd):
+    """The shim's cleanup calls `delete --force` on a container already deleted: runc and
+    crun answer 0, so containerd logs no "failed to remove runc container"."""
+    c = cid("r")
+    r = cd.run("--rm", E.IMAGE, c, "true")
+    assert r.rc == 0, r
+    cd.log.flush()
+    with open(cd.log.name, errors="replace") as f:
+        bad = [line for line in f if c in line and "failed to remove" in line]
+    assert not bad, bad
+
+
 def test_env_cwd_readonly(cd):
     r = cd.run("--rm", "--env", "FOO=bar", "--cwd", "/tmp", "--read-only", E.IMAGE, cid(),
                "sh", "-c", "echo $FOO; pwd; touch /x 2>/dev/null || echo ro")

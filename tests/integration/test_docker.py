@@ -282,8 +282,17 @@ def test_no_leftovers(docker):
     ids = docker("ps", "-aq").out.split()
     if ids:
         docker("rm", "-f", *ids, timeout=120)
+
     # dockerd 20.10 gives every runc-like runtime the root <exec-root>/runtime-runc/moby.
-    for root in glob.glob(os.path.join(docker.tmp, "exec", "runtime-*", "moby")):
-        assert not os.listdir(root), (root, os.listdir(root))
-    assert [d for d in E.cgroup_dirs(docker.cgroup_parent)
-            if os.path.dirname(d).endswith(docker.cgroup_parent)] == []
+    def states():
+        return [os.path.join(root, c)
+                for root in glob.glob(os.path.join(docker.tmp, "exec", "runtime-*", "moby"))
+                for c in os.listdir(root)]
+
+    def cgroups():
+        return [d for d in E.cgroup_dirs(docker.cgroup_parent)
+                if os.path.dirname(d).endswith(docker.cgroup_parent)]
+
+    E.wait_for(lambda: not states() and not cgroups(), timeout=5)
+    assert not states(), states()
+    assert not cgroups(), cgroups()

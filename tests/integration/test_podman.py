@@ -36,6 +36,8 @@ log_driver = "k8s-file"
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 
 [engine]
+# podman passes --log FILE --log-format=json only to runtimes it knows take them.
+runtime_supports_json = ["crun", "runc", "tong"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "{d}/events.log"
@@ -255,6 +257,37 @@ def test_privileged(podman):
     r = podman.run("--rm", "--privileged", E.IMAGE, "sh", "-c", "test -c /dev/null && "
                    "grep CapEff /proc/self/status")
     assert r.rc == 0, r
+
+
+def test_device(podman):
+    """--device: podman sets fileMode to the host node's st_mode (type bits included)."""
+    r = podman.run("--rm", "--device", "/dev/null:/dev/mynull", E.IMAGE, "sh", "-c",
+                   "test -c /dev/mynull && echo x > /dev/mynull && echo ok")
+    assert r.rc == 0 and r.out == "ok\n", r
+
+
+def test_hooks_dir(podman):
+    """OCI hooks from --hooks-dir reach tong through config.json and run at their stage."""
+    hooks = os.path.join(podman.tmp, "hooks.d")
+    out = os.path.join(podman.tmp, "hooks.out")
+    script = os.path.join(podman.tmp, "hook.sh")
+    os.makedirs(hooks, exist_ok=True)
+    with open(script, "w") as f:
+        f.write(f"#!/bin/sh\nread state\necho \"$1 $state\" >> {out}\n")
+    os.chmod(script, 0o755)
+    stages = ["prestart", "createRuntime", "createContainer", "poststart"]
+    for stage in stages:
+        with open(os.path.join(hooks, f"{stage}.json"), "w") as f:
+            json.dump({"version": "1.0.0", "hook": {"path": script, "args": ["hook", stage]},
+                       "when": {"always": True}, "stages": [stage]}, f)
+    r = podman("--hooks-dir", hooks, "run", "--cgroup-parent", podman.cgroup_parent, "--rm",
+               E.IMAGE, "true")
+    assert r.rc == 0, r
+    with open(out) as f:
+        seen = {line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1]) for line in f}
+    assert sorted(seen) == sorted(stages), seen
+    assert seen["createRuntime"]["status"] == "creating", seen
+    assert seen["poststart"]["status"] == "running", seen
 
 
 def test_user_workdir_env_readonly(podman):
