@@ -242,6 +242,34 @@ def test_pause_unpause(podman):
     assert podman("rm", "-f", "-t", "0", cid).rc == 0
 
 
+@pytest.mark.xfail(not E.tong_has("update"), reason="tong has no update", strict=False)
+def test_update(podman):
+    cid = podman.start_detached("--memory", "64m", E.IMAGE, "sleep", "600")
+    r = podman("update", "--memory", "100m", cid)
+    assert r.rc == 0, r
+    assert E.host_cgroup_value(podman.pid(cid), "memory", "memory.limit_in_bytes",
+                               "memory.max") == str(100 << 20)
+    assert podman("rm", "-f", "-t", "0", cid).rc == 0
+
+
+def test_join_another_containers_namespaces(podman):
+    """--pid/--ipc/--network container:X: tong joins X's namespaces by /proc/PID/ns path."""
+    first = podman.start_detached(E.IMAGE, "sleep", "600")
+    second = podman.start_detached("--pid", f"container:{first}", "--ipc",
+                                   f"container:{first}", "--network", f"container:{first}",
+                                   E.IMAGE, "sleep", "601")
+    try:
+        r = podman("exec", first, "ps", "-o", "args")
+        assert r.rc == 0 and "sleep 601" in r.out, r
+        for ns in ("pid", "ipc", "net"):
+            a = os.readlink(f"/proc/{podman.pid(first)}/ns/{ns}")
+            b = os.readlink(f"/proc/{podman.pid(second)}/ns/{ns}")
+            assert a == b, (ns, a, b)
+    finally:
+        podman("rm", "-f", "-t", "0", second)
+        podman("rm", "-f", "-t", "0", first)
+
+
 def test_restart(podman):
     cid = podman.start_detached(E.IMAGE, "sleep", "600")
     pid1 = podman.pid(cid)
