@@ -25,6 +25,7 @@ MUST_RUN = os.environ.get("TONG_TESTS_MUST_RUN") == "1"
 ENGINES_DIR = os.environ.get("TONG_ENGINES_DIR", "/var/cache/tong-engines")
 IMAGE = "localhost/busybox:latest"
 PR_SET_CHILD_SUBREAPER = 36
+MNT_DETACH = 2
 
 
 def skip_or_fail(reason):
@@ -133,6 +134,8 @@ class Reaper:
             except ChildProcessError:
                 time.sleep(0.05)
                 continue
+            if self._stop:  # the children are someone else's again
+                break
             self._reap_orphans()
             time.sleep(0.01)  # one of ours may stay a zombie until its owner waits
 
@@ -147,7 +150,8 @@ class Result:
 
 def run(reaper, argv, env=None, timeout=60, input=None, check=False):
     """Run argv to completion; stdout/stderr go through files so that a daemon forked by the
-    command holding them open does not make us wait."""
+    command holding them open does not make us wait.  While a Reaper runs, every child must
+    be started through it (here or reaper.popen): it reaps any child it does not know."""
     argv = [str(a) for a in argv]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         p = reaper.popen(argv, stdout=out, stderr=err, env=env,
@@ -317,10 +321,11 @@ def remove_cgroup_tree(relpath):
 
 def unmount_below(path):
     """Lazily unmount every mount at or below path (deepest first)."""
+    libc = ctypes.CDLL(None, use_errno=True)
     path = os.path.realpath(path)
     mnts = [m for m, _, _, _ in _mountinfo() if m == path or m.startswith(path + "/")]
     for m in sorted(set(mnts), key=len, reverse=True):
-        subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL, check=False)
+        libc.umount2(m.encode(), MNT_DETACH)  # no child process: the reaper may be running
 
 
 class HostPaths:

@@ -11,7 +11,6 @@ containers, pods, storage, cgroups and orphaned conmons even when tests fail.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -383,14 +382,14 @@ def test_joins_network_namespace_by_path(podman):
     ns = os.path.join(podman.tmp, "netns")
     open(ns, "w").close()
     try:
-        subprocess.run(["unshare", f"--net={ns}", "true"], check=True)
-        subprocess.run(["nsenter", f"--net={ns}", "ip", "addr", "add", "10.231.7.9/32", "dev",
-                        "lo"], check=True)
+        E.run(podman.reaper, ["unshare", f"--net={ns}", "true"], check=True)
+        E.run(podman.reaper, ["nsenter", f"--net={ns}", "ip", "addr", "add", "10.231.7.9/32",
+                              "dev", "lo"], check=True)
         r = podman.run("--rm", "--network", f"ns:{ns}", E.IMAGE, "ip", "-4", "addr", "show",
                        "lo")
         assert r.rc == 0 and "10.231.7.9" in r.out, r
     finally:
-        subprocess.run(["umount", ns], check=False)
+        E.unmount_below(ns)
 
 
 def test_no_leftovers(podman):
