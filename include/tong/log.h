@@ -24,6 +24,14 @@ void tong_log_set_sink(tong_log_sink sink, void *userdata, tong_log_level max_le
  * host files such as the --log file) and write warnings and errors to stderr only.
  */
 void tong_log_to_stderr_only(void);
+
+/*
+ * The caller's log file (--log), if any.  Processes the runtime forks keep this one fd
+ * (close-on-exec) so their warnings reach the log the engine reads; everything else of the
+ * host is closed.
+ */
+void tong_log_set_file_fd(int fd);
+int tong_log_file_fd(void);
 bool tong_log_enabled(tong_log_level level);
 void tong_log(tong_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -90,7 +90,9 @@ static void log_sink(tong_log_level level, const char *msg, void *userdata)
 {
         (void)userdata;
         log_line(level, msg);
-        if (level == TONG_LOG_WARN)
+        /* With --log (engines), warnings go to the log only, as runc does: our stderr may be
+         * the container's.  Errors go to both (cli_report). */
+        if (level == TONG_LOG_WARN && !log_file)
                 fprintf(stderr, "tong: warning: %s\n", msg);
         else if (level == TONG_LOG_DEBUG && !log_file)
                 fprintf(stderr, "tong: debug: %s\n", msg);
@@ -261,6 +263,8 @@ int main(int argc, char **argv)
                 return EXIT_FAILURE;
         }
         tong_log_set_sink(log_sink, NULL, g.debug ? TONG_LOG_DEBUG : TONG_LOG_WARN);
+        if (log_file)
+                tong_log_set_file_fd(fileno(log_file));
         g.ctx.rootless = geteuid() != 0;
         if (!g.ctx.root)
                 g.ctx.root = default_root(root_buf, sizeof(root_buf));

@@ -34,10 +34,11 @@ def require_root():
 
 
 class Result:
-    def __init__(self, cp):
+    def __init__(self, cp, log=""):
         self.rc = cp.returncode
         self.out = cp.stdout
         self.err = cp.stderr
+        self.log = log  # what this call added to the --log file (warnings go only there)
 
     def __repr__(self):
         return f"Result(rc={self.rc}, out={self.out!r}, err={self.err!r})"
@@ -58,7 +59,14 @@ class Tong:
             a += ["--log-format", log_format]
         return a + [str(x) for x in args]
 
+    def _log_size(self):
+        try:
+            return os.path.getsize(self.log) if self.log else 0
+        except OSError:
+            return 0
+
     def __call__(self, *args, timeout=60, input=None, check=False, log_format=None, **kw):
+        before = self._log_size()
         # Files, not pipes: a created container's init inherits our stdio and keeps it open,
         # so waiting for EOF on a pipe would wait for the container.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -70,7 +78,12 @@ class Tong:
             err.seek(0)
             cp.stdout = out.read().decode(errors="replace")
             cp.stderr = err.read().decode(errors="replace")
-        res = Result(cp)
+        log = ""
+        if self.log and os.path.exists(self.log):
+            with open(self.log, errors="replace") as f:
+                f.seek(before)
+                log = f.read()
+        res = Result(cp, log)
         if check and res.rc != 0:
             raise AssertionError(f"tong {' '.join(map(str, args))} failed: {res}")
         return res

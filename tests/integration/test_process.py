@@ -120,7 +120,7 @@ def test_capability_the_host_lacks_is_a_warning(tong, bundle):
     if "CAP_SYS_RESOURCE" not in open("/proc/self/status").read() and \
             int(status_field(open("/proc/self/status").read(), "CapBnd")[0], 16) & (1 << 24):
         return
-    assert "CAP_SYS_RESOURCE" in r.err and "warning" in r.err
+    assert "CAP_SYS_RESOURCE" in r.log and "warning" in r.log, r.log
 
 
 def test_unknown_capability_name_is_a_warning(tong, bundle):
@@ -128,7 +128,7 @@ def test_unknown_capability_name_is_a_warning(tong, bundle):
     bundle.set_args("true")
     r = tong("run", "--bundle", bundle.path, cid())
     assert r.rc == 0, r
-    assert "CAP_BOGUS" in r.err
+    assert "CAP_BOGUS" in r.log, r.log
 
 
 def test_no_capabilities_object_means_none(tong, bundle):

@@ -145,7 +145,7 @@ def test_update_ignores_devices(tong, bundle):
     pid, c = start(tong, bundle, {})
     r = tong("update", "-r", "-", c,
              input=b'{"devices": [{"allow": true, "access": "rwm"}], "pids": {"limit": 9}}')
-    assert r.rc == 0 and "devices are ignored" in r.err, r
+    assert r.rc == 0 and "devices are ignored" in r.log, r
     assert "devices" not in saved_resources(tong, c)
     assert cg_read(pid, "pids", "pids.max", "pids.max")[1] == "9"
 

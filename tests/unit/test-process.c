@@ -328,7 +328,7 @@ TEST(process_find_executable_follows_execvp)
         err = tong_err_free(err);
         ASSERT_EQ(tong_process_find_executable("/nonexistent/x", env, &ret, &err), -ENOENT);
         ASSERT_STREQ(err->msg,
-                     "exec: \"/nonexistent/x\": stat /nonexistent/x: No such file or directory");
+                     "exec: \"/nonexistent/x\": stat /nonexistent/x: no such file or directory");
         err = tong_err_free(err);
 
         /* An empty PATH entry is the current directory. */

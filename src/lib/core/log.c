@@ -10,6 +10,7 @@
 static tong_log_sink log_sink;
 static void *log_userdata;
 static tong_log_level log_max = TONG_LOG_WARN;
+static int log_file_fd = -1;
 
 void tong_log_set_sink(tong_log_sink sink, void *userdata, tong_log_level max_level)
 {
@@ -51,4 +52,14 @@ void tong_log_to_stderr_only(void)
         log_userdata = NULL;
         if (log_max > TONG_LOG_WARN)
                 log_max = TONG_LOG_WARN;
+}
+
+void tong_log_set_file_fd(int fd)
+{
+        log_file_fd = fd;
+}
+
+int tong_log_file_fd(void)
+{
+        return log_file_fd;
 }

@@ -163,7 +163,7 @@ static int linux_devices(const tong_rootfs_ctx *ctx, tong_err **err)
                                                  : S_IFCHR,
                         .rdev = d->type == 'p' ? 0
                                                : makedev((unsigned)d->major, (unsigned)d->minor),
-                        .mode = d->has_file_mode ? d->file_mode : 0666,
+                        .mode = d->has_file_mode ? d->file_mode & 07777 : 0666,
                         .uid = d->has_uid ? d->uid : 0,
                         .gid = d->has_gid ? d->gid : 0,
                 };

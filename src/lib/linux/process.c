@@ -72,8 +72,17 @@ static int find_in_path(const char *arg0, const char *path, char **ret)
         return denied ? -EACCES : -ENOENT;
 }
 
+static const char *lower_strerror(int e, char *buf, size_t n)
+{
+        snprintf(buf, n, "%s", strerror(e));
+        if (buf[0] >= 'A' && buf[0] <= 'Z')
+                buf[0] = (char)(buf[0] - 'A' + 'a');
+        return buf;
+}
+
 int tong_process_find_executable(const char *arg0, char *const *env, char **ret, tong_err **err)
 {
+        char ebuf[128];
         const char *path;
         int r;
 
@@ -87,7 +96,10 @@ int tong_process_find_executable(const char *arg0, char *const *env, char **ret,
                 if (r == -EACCES)
                         return tong_err_set(err, EACCES, "exec: \"%s\": permission denied", arg0);
                 if (r < 0)
-                        return tong_err_sys(err, -r, "exec: \"%s\": stat %s", arg0, arg0);
+                        /* Lower case, as Go (runc) prints it: engines match "no such file or
+                         * directory" to give exit code 127. */
+                        return tong_err_set(err, -r, "exec: \"%s\": stat %s: %s", arg0, arg0,
+                                            lower_strerror(-r, ebuf, sizeof(ebuf)));
                 *ret = xstrdup(arg0);
                 return 0;
         }

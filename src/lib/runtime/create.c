@@ -558,6 +558,33 @@ static int parent_sync(container *c, tong_create_mode mode, int *ret_pty, tong_e
         return sync_expect(c->sync_fd, SYNC_DETACHED, NULL, err);
 }
 
+/* The init vanished mid-protocol: say how, and point at a memory limit that killed it. */
+static int explain_death(container *c, int r, tong_err **err)
+{
+        const tong_resources *res = &c->spec->linux.resources;
+        int status;
+
+        if (r != -EPIPE || c->pid <= 0 || waitpid(c->pid, &status, 0) != c->pid)
+                return r;
+        c->pid = 0;
+        tong_err_freep(err);
+        if (!WIFSIGNALED(status))
+                return tong_err_set(err, EPIPE,
+                                    "the container process exited with status %d while being "
+                                    "set up",
+                                    WEXITSTATUS(status));
+        if (WTERMSIG(status) == SIGKILL && c->spec->linux.has_resources && res->has_memory &&
+            res->memory.has_limit && res->memory.limit >= 0)
+                return tong_err_set(err, ENOMEM,
+                                    "the container process was killed (SIGKILL) while being set "
+                                    "up: linux.resources.memory.limit (%lld bytes) is probably "
+                                    "too low",
+                                    (long long)res->memory.limit);
+        return tong_err_set(err, EPIPE,
+                            "the container process was killed by signal %d while being set up",
+                            WTERMSIG(status));
+}
+
 int container_create(container *c, const tong_create_opts *o, tong_create_mode mode, int *ret_pty,
                      tong_err **err)
 {
@@ -570,6 +597,8 @@ int container_create(container *c, const tong_create_opts *o, tong_create_mode m
                 r = launch(c, mode, &in_cgroup, err);
         if (r >= 0)
                 r = parent_sync(c, mode, ret_pty, err);
+        if (r < 0)
+                r = explain_death(c, r, err);
         if (r < 0) {
                 container_destroy(c, c->create_hooks_ran);
                 return r;

@@ -142,7 +142,7 @@ static int step_user_namespace(init_state *s, tong_err **err)
  */
 void close_host_fds(container *c, int sync_fd, unsigned preserve_fds)
 {
-        size_t n_mounts = c->mount_userns_fds ? c->spec->n_mounts : 0, n = 4 + _TONG_NS_MAX;
+        size_t n_mounts = c->mount_userns_fds ? c->spec->n_mounts : 0, n = 5 + _TONG_NS_MAX;
         _cleanup_free_ int *keep = xcalloc(n + 2 * n_mounts, sizeof(int));
 
         keep[0] = sync_fd;
@@ -151,11 +151,14 @@ void close_host_fds(container *c, int sync_fd, unsigned preserve_fds)
         keep[3] = c->tramp_fd;
         for (int i = 0; i < _TONG_NS_MAX; i++)
                 keep[4 + i] = c->ns_fds[i];
+        /* The --log file stays (close-on-exec; a regular file, no way out as a cwd). */
+        keep[4 + _TONG_NS_MAX] = tong_log_file_fd();
         for (size_t i = 0; i < n_mounts; i++) {
                 keep[n + 2 * i] = c->mount_userns_fds[i];
                 keep[n + 2 * i + 1] = c->mount_fds[i];
         }
-        tong_log_to_stderr_only();
+        if (tong_log_file_fd() < 0)
+                tong_log_to_stderr_only();
         close_all_fds_except(3 + (int)preserve_fds, keep, n + 2 * n_mounts);
 }
 
@@ -292,9 +295,32 @@ static int step_finalize(init_state *s, tong_err **err)
         return r;
 }
 
+/*
+ * A program that does not exist is an error of `create`, as in runc (engines turn that error
+ * into exit code 127).  Looked up as root from process.cwd; the real lookup, as the user,
+ * happens right before the exec.
+ */
+static int check_executable(init_state *s, tong_err **err)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (s->proc->cwd && chdir(s->proc->cwd) < 0)
+                return 0; /* the user switch may make it reachable; decided at start */
+        r = tong_process_find_executable(s->proc->args[0], s->proc->env, &path, err);
+        if (r == -ENOENT)
+                return r;
+        tong_err_freep(err);
+        return 0;
+}
+
 static int step_created(init_state *s, tong_err **err)
 {
-        int r = sync_send_type(s->sync_fd, SYNC_CREATED, err);
+        int r = check_executable(s, err);
+
+        if (r < 0)
+                return r;
+        r = sync_send_type(s->sync_fd, SYNC_CREATED, err);
 
         if (r >= 0)
                 r = sync_expect(s->sync_fd, SYNC_CREATED_ACK, NULL, err);

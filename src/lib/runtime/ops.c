@@ -166,6 +166,11 @@ int tong_container_delete(const tong_ctx *ctx, const char *id, bool force, tong_
         int r;
 
         r = container_load(c, LOCK_EX, true, err);
+        if (r == -ENOENT && force) {
+                /* runc and crun: forcing away what is not there succeeds (engines rely on it). */
+                tong_err_freep(err);
+                return 0;
+        }
         if (r < 0 && c->dir_fd < 0)
                 return r;
         if (r < 0) {

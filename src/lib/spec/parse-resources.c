@@ -183,6 +183,16 @@ static int sp_blkio(sp_ctx *c, const tong_json *v, void *dst)
 
         if (r < 0)
                 return r;
+        /* A weight of 0 is no valid cgroup weight; engines send it to mean "not set" (Docker
+         * always sends "weight": 0), and runc and crun read it that way. */
+        b->has_weight = b->has_weight && b->weight;
+        b->has_leaf_weight = b->has_leaf_weight && b->leaf_weight;
+        for (size_t i = 0; i < b->n_weight_devices; i++) {
+                tong_blkio_weight_device *d = &b->weight_devices[i];
+
+                d->has_weight = d->has_weight && d->weight;
+                d->has_leaf_weight = d->has_leaf_weight && d->leaf_weight;
+        }
         for (int k = 0; k < _TONG_THROTTLE_MAX; k++) {
                 const tong_json *arr = tong_json_get(v, throttle_keys[k]);
                 size_t saved;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Cross-field rules for linux.* (see validate.c). */
 #include <errno.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,18 @@
 #include "spec/validate-internal.h"
 
 /* ---------------------------------------------------------------- namespaces, id maps */
+
+static uint32_t type_bits(char type)
+{
+        switch (type) {
+        case 'b':
+                return S_IFBLK;
+        case 'p':
+                return S_IFIFO;
+        default:
+                return S_IFCHR; /* 'c', 'u' */
+        }
+}
 
 static int v_namespaces(const tong_linux *l, tong_err **err)
 {
@@ -164,10 +177,14 @@ static int v_devices(const tong_linux *l, tong_err **err)
                                      "linux.devices[%zu]: major and minor are required for "
                                      "type '%c'",
                                      i, d->type);
-                if (d->has_file_mode && (d->file_mode & ~07777u))
+                /* podman passes the host node's whole st_mode: file-type bits are accepted
+                 * when they match the device's type (runc does the same), and ignored. */
+                if (d->has_file_mode && (d->file_mode & ~07777u) &&
+                    ((d->file_mode & ~(07777u | S_IFMT)) ||
+                     (d->file_mode & S_IFMT) != type_bits(d->type)))
                         return v_err(err,
                                      "linux.devices[%zu].fileMode: %#" PRIo32
-                                     " has bits other than the permission bits",
+                                     " has bits other than the permission bits and the file type",
                                      i, d->file_mode);
         }
         return 0;
