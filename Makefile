@@ -22,6 +22,7 @@ unit: build
 # Everything, as CI runs it; ends with "N passed, M failed".
 check:
 	@scripts/install-deps --test
+	@tests/engines/setup
 	@tests/run-all
 
 # tong's main job: build, make a busybox bundle, run an isolated, limited container.
