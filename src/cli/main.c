@@ -94,8 +94,15 @@ static void log_sink(tong_log_level level, const char *msg, void *userdata)
          * the container's.  Errors go to both (cli_report). */
         if (level == TONG_LOG_WARN && !log_file)
                 fprintf(stderr, "tong: warning: %s\n", msg);
-        else if (level == TONG_LOG_DEBUG && !log_file)
-                fprintf(stderr, "tong: debug: %s\n", msg);
+        else if (level == TONG_LOG_DEBUG && !log_file) {
+                struct timespec t;
+
+                /* Monotonic microseconds and the pid: enough to see where a start spends
+                 * its time, across the parent and the container init. */
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                fprintf(stderr, "tong: debug: [%lld.%06ld %d] %s\n", (long long)t.tv_sec,
+                        t.tv_nsec / 1000, (int)getpid(), msg);
+        }
 }
 
 int cli_report(const tong_err *err)

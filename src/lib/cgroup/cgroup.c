@@ -328,8 +328,9 @@ static int check_owners(const tong_cgroup *cg, const tong_resources *res, tong_e
         return 0;
 }
 
-static int apply_all(const tong_cgroup *cg, const tong_resources *res, cg_apply_mode mode,
-                     tong_err **err)
+/* versions: a mask of 1 << version (TONG_CGROUP_V1 | TONG_CGROUP_V2). */
+static int apply_versions(const tong_cgroup *cg, const tong_resources *res, cg_apply_mode mode,
+                          unsigned versions, tong_err **err)
 {
         int r;
 
@@ -339,6 +340,8 @@ static int apply_all(const tong_cgroup *cg, const tong_resources *res, cg_apply_
         for (size_t i = 0; i < cg->n_hiers; i++) {
                 const cg_hier *h = &cg->hiers[i];
 
+                if (!(versions & (1u << h->version)))
+                        continue;
                 if (h->dirfd < 0)
                         return tong_err_set(err, ENOENT, "cgroup %s%s does not exist",
                                             h->mountpoint, h->path);
@@ -354,6 +357,12 @@ static int apply_all(const tong_cgroup *cg, const tong_resources *res, cg_apply_
         return 0;
 }
 
+static int apply_all(const tong_cgroup *cg, const tong_resources *res, cg_apply_mode mode,
+                     tong_err **err)
+{
+        return apply_versions(cg, res, mode, TONG_CGROUP_V1 | TONG_CGROUP_V2, err);
+}
+
 int tong_cgroup_apply(const tong_cgroup *cg, const tong_resources *res, tong_err **err)
 {
         if (!res)
@@ -361,7 +370,8 @@ int tong_cgroup_apply(const tong_cgroup *cg, const tong_resources *res, tong_err
         return apply_all(cg, res, CG_APPLY_UPDATE, err);
 }
 
-static int create_dirs(tong_cgroup *cg, const tong_resources *res, tong_err **err)
+static int create_dirs(tong_cgroup *cg, const tong_resources *res, unsigned versions,
+                       tong_err **err)
 {
         static const tong_resources none;
         int r;
@@ -370,6 +380,8 @@ static int create_dirs(tong_cgroup *cg, const tong_resources *res, tong_err **er
                 cg_hier *h = &cg->hiers[i];
                 bool existed = false;
 
+                if (!(versions & (1u << h->version)))
+                        continue;
                 r = cg_hier_mkdir(h, &existed, err);
                 if (r < 0)
                         return r;
@@ -385,23 +397,31 @@ static int create_dirs(tong_cgroup *cg, const tong_resources *res, tong_err **er
         return 0;
 }
 
-int tong_cgroup_create(tong_cgroup *cg, const tong_resources *res, tong_err **err)
+int tong_cgroup_create_versions(tong_cgroup *cg, const tong_resources *res, unsigned versions,
+                                tong_err **err)
 {
         int r;
 
         r = res ? check_owners(cg, res, err) : 0;
         if (r >= 0)
-                r = create_dirs(cg, res, err);
+                r = create_dirs(cg, res, versions, err);
         if (r >= 0 && res)
-                r = apply_all(cg, res, CG_APPLY_CREATE, err);
+                r = apply_versions(cg, res, CG_APPLY_CREATE, versions, err);
         if (r < 0) {
                 for (size_t i = 0; i < cg->n_hiers; i++)
-                        cg_hier_unmake(&cg->hiers[i]);
+                        if (versions & (1u << cg->hiers[i].version))
+                                cg_hier_unmake(&cg->hiers[i]);
                 return r;
         }
         for (size_t i = 0; i < cg->n_hiers; i++)
-                cg->hiers[i].n_created = 0;
+                if (versions & (1u << cg->hiers[i].version))
+                        cg->hiers[i].n_created = 0;
         return 0;
+}
+
+int tong_cgroup_create(tong_cgroup *cg, const tong_resources *res, tong_err **err)
+{
+        return tong_cgroup_create_versions(cg, res, TONG_CGROUP_V1 | TONG_CGROUP_V2, err);
 }
 
 /* ---------------------------------------------------------------- enter / destroy */
@@ -472,8 +492,16 @@ int tong_cgroup_enter_self(const tong_cgroup *cg, bool skip_v2, tong_err **err)
 
                 if (skip_v2 && h->version == 2)
                         continue;
-                fd = h->dirfd < 0 ? -1 : openat(h->dirfd, file, O_WRONLY | O_CLOEXEC);
-                r = fd < 0 ? -(h->dirfd < 0 ? ENOENT : errno) : write_pid(fd, "0");
+                /* A forked child may hold a copy of cg from before the parent made the
+                 * directory: then by path. */
+                if (h->dirfd >= 0) {
+                        fd = openat(h->dirfd, file, O_WRONLY | O_CLOEXEC);
+                } else {
+                        _cleanup_free_ char *p = cg_file_path(h, file);
+
+                        fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                }
+                r = fd < 0 ? -errno : write_pid(fd, "0");
                 if (r < 0) {
                         _cleanup_free_ char *p = cg_file_path(h, file);
 

@@ -56,6 +56,16 @@ const char *tong_cgroup_path(const tong_cgroup *cg);
  */
 int tong_cgroup_create(tong_cgroup *cg, const tong_resources *res, tong_err **err);
 
+/*
+ * The same for only some hierarchies (a mask of TONG_CGROUP_V1/V2): the runtime makes the v2
+ * cgroup before the clone (to clone into it) and the v1 ones while the child sets up.  On
+ * failure only what this call created is removed.
+ */
+#define TONG_CGROUP_V1 (1u << 1)
+#define TONG_CGROUP_V2 (1u << 2)
+int tong_cgroup_create_versions(tong_cgroup *cg, const tong_resources *res, unsigned versions,
+                                tong_err **err);
+
 /* O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1 if none. */
 int tong_cgroup_v2_fd(const tong_cgroup *cg);
 

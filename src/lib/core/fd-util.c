@@ -118,6 +118,12 @@ int write_file_at(int dirfd, const char *path, const char *s)
 
 int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t n, mode_t mode)
 {
+        return write_file_atomic_at_full(dirfd, name, buf, n, mode, true);
+}
+
+int write_file_atomic_at_full(int dirfd, const char *name, const void *buf, size_t n, mode_t mode,
+                              bool durable)
+{
         _cleanup_free_ char *tmp = xasprintf(".%s.tmp.%d", name, (int)getpid());
         _cleanup_close_ int fd = -EBADF;
         int r;
@@ -127,7 +133,7 @@ int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t n,
         if (fd < 0)
                 return -errno;
         r = write_all(fd, buf, n);
-        if (r >= 0 && fsync(fd) < 0)
+        if (r >= 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
                 r = -errno;
@@ -135,7 +141,8 @@ int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t n,
                 (void)unlinkat(dirfd, tmp, 0);
                 return r;
         }
-        (void)fsync(dirfd);
+        /* No fsync of the directory: the rename is atomic either way, and state under a
+         * runtime root does not outlive a reboot that could lose it. */
         return 0;
 }
 

@@ -19,10 +19,13 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 int write_file_at(int dirfd, const char *path, const char *s);
 
 /*
- * Replace dirfd/name atomically: write to a new temporary file (O_EXCL, mode), fsync it,
- * rename over name, fsync the directory.  Readers see the old or the new content, never a mix.
+ * Replace dirfd/name atomically: write to a new temporary file (O_EXCL, mode), fsync it
+ * (unless !durable), rename over name.  Readers see the old or the new content, never a mix;
+ * with durable, a crash never leaves a torn file behind the name.
  */
 int write_file_atomic_at(int dirfd, const char *name, const void *buf, size_t n, mode_t mode);
+int write_file_atomic_at_full(int dirfd, const char *name, const void *buf, size_t n, mode_t mode,
+                              bool durable);
 
 int fd_set_cloexec(int fd, bool on);
 int fd_set_nonblock(int fd, bool on);

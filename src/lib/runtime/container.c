@@ -116,7 +116,7 @@ const char *container_status(const container *c)
         const tong_state *st = c->state;
 
         if (streq(st->status, "creating")) {
-                /* Whoever creates holds the lock; if we hold it, that creator is gone. */
+                /* Whoever creates holds the lock; if we can take it, that creator is gone. */
                 if (flock(c->dir_fd, LOCK_EX | LOCK_NB) == 0) {
                         (void)flock(c->dir_fd, LOCK_UN);
                         return "stopped";
@@ -191,7 +191,12 @@ void container_destroy(container *c, bool run_poststop)
                         wait_pid_gone(pid, 5000);
         }
         if (c->cg && c->cgroup_created) {
-                if (tong_cgroup_kill_all(c->cg, SIGKILL, NULL) >= 0 &&
+                /* With its own pid namespace, the init's death took every process of the
+                 * container with it: nothing is left to kill. */
+                ssize_t i = c->spec ? tong_spec_find_namespace(c->spec, TONG_NS_PID) : -1;
+                bool alone = i >= 0 && !c->spec->linux.namespaces[i].path;
+
+                if ((alone || tong_cgroup_kill_all(c->cg, SIGKILL, NULL) >= 0) &&
                     tong_cgroup_destroy(c->cg, &err) < 0) {
                         tong_warn("container `%s`: %s", c->id, err->msg);
                         err = tong_err_free(err);
@@ -226,4 +231,17 @@ int container_write_pid_file(const char *path, pid_t pid, tong_err **err)
         if (r < 0)
                 return tong_err_sys(err, -r, "--pid-file `%s`", path);
         return 0;
+}
+
+void container_record_status(container *c, const char *status)
+{
+        tong_err *err = NULL;
+
+        free(c->state->status);
+        c->state->status = xstrdup(status);
+        /* Not fsync'd: persist() made the record durable; this only ends "creating". */
+        if (tong_state_write(c->dir_fd, c->state, false, &err) < 0) {
+                tong_warn("%s", err->msg);
+                tong_err_free(err);
+        }
 }

@@ -85,6 +85,9 @@ int container_create(container *c, const tong_create_opts *o, tong_create_mode m
 /* init.c: the child side.  Never returns. */
 _Noreturn void container_init(container *c, int sync_fd, tong_create_mode mode);
 
+/* Record the phase the create reached ("created", "running"); warns on failure. */
+void container_record_status(container *c, const char *status);
+
 /* Write pid (no newline, as runc) to path atomically. */
 int container_write_pid_file(const char *path, pid_t pid, tong_err **err);
 

@@ -129,7 +129,17 @@ static int step_user_namespace(init_state *s, tong_err **err)
                 return r;
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return tong_err_sys(err, errno, "make the init non-dumpable");
-        /* Become root of the new namespace (and drop the groups we came with). */
+        return 0;
+}
+
+/*
+ * Root of the new user namespace (dropping the groups we came with): only after joining the
+ * cgroups, whose files belong to the host's root, which we still are until now.
+ */
+static int step_user_root(init_state *s, tong_err **err)
+{
+        if (!new_ns(s, TONG_NS_USER))
+                return 0;
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
                 return tong_err_sys(err, errno,
                                     "become root in the user namespace (is uid/gid 0 mapped?)");
@@ -164,10 +174,21 @@ void close_host_fds(container *c, int sync_fd, unsigned preserve_fds)
 
 static int step_cgroup(init_state *s, tong_err **err)
 {
+        sync_type t;
         int r;
 
-        /* First thing, before anything is charged to the runtime's own cgroups: cheap from
-         * here (see tong_cgroup_enter_self), 7-15 ms per v1 write from the parent. */
+        /* The parent makes the v1 cgroups while we unshared our namespaces. */
+        r = sync_recv(s->sync_fd, &t, NULL, err);
+        if (r == 0)
+                r = tong_err_set(err, EPIPE, "the runtime went away");
+        if (r < 0)
+                return r;
+        if (t == SYNC_CGROUP_NONE)
+                s->c->cg = NULL;
+        else if (t != SYNC_CGROUP_READY)
+                return tong_err_set(err, EPROTO, "unexpected message %d", (int)t);
+        /* Joining from here is cheap (tong_cgroup_enter_self); from the parent a v1 write
+         * costs 7-15 ms. */
         if (s->c->cg) {
                 r = tong_cgroup_enter_self(s->c->cg, s->c->in_v2_cgroup, err);
                 if (r < 0)
@@ -177,13 +198,27 @@ static int step_cgroup(init_state *s, tong_err **err)
         return 0;
 }
 
+/* The namespaces the clone did not make, owned by our user namespace. */
+static int step_unshare(init_state *s, tong_err **err)
+{
+        static const tong_ns_type own[] = { TONG_NS_MNT, TONG_NS_NET, TONG_NS_IPC, TONG_NS_UTS };
+        int flags = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(own); i++)
+                if (new_ns(s, own[i]))
+                        flags |= tong_ns_clone_flag(own[i]);
+        if (flags && unshare(flags) < 0)
+                return tong_err_sys(err, errno, "create the container's namespaces");
+        return 0;
+}
+
 static int step_time_uts_keyring(init_state *s, tong_err **err)
 {
         const tong_spec *spec = s->spec;
         int r;
 
-        /* After the user namespace (it owns this one) and after joining our cgroup (the new
-         * namespace's root is the cgroup we are in when we unshare). */
+        /* After joining our cgroup: a new cgroup namespace's root is the cgroup we are in
+         * when we unshare it. */
         if (new_ns(s, TONG_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
                 return tong_err_sys(err, errno, "create the cgroup namespace");
         if (new_ns(s, TONG_NS_TIME)) {
@@ -321,12 +356,13 @@ static int step_created(init_state *s, tong_err **err)
         if (r < 0)
                 return r;
         r = sync_send_type(s->sync_fd, SYNC_CREATED, err);
-
-        if (r >= 0)
-                r = sync_expect(s->sync_fd, SYNC_CREATED_ACK, NULL, err);
+        /* `run` goes straight on to START (the wait step clears the parent-death signal);
+         * `create` exits: we must outlive it before it may. */
+        if (r < 0 || s->mode != TONG_CREATE_CMD)
+                return r;
+        r = sync_expect(s->sync_fd, SYNC_CREATED_ACK, NULL, err);
         if (r < 0)
                 return r;
-        /* From here on the init outlives `create`. */
         if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
                 return tong_err_sys(err, errno, "clear the parent-death signal");
         return sync_send_type(s->sync_fd, SYNC_DETACHED, err);
@@ -335,7 +371,7 @@ static int step_created(init_state *s, tong_err **err)
 static int step_wait_start(init_state *s, tong_err **err)
 {
         container *c = s->c;
-        int conn;
+        int conn, r;
 
         if (s->mode == TONG_CREATE_CMD) {
                 s->sync_fd = safe_close(s->sync_fd);
@@ -348,7 +384,11 @@ static int step_wait_start(init_state *s, tong_err **err)
                 c->start_fd = safe_close(c->start_fd);
                 s->sync_fd = s->report_fd = conn;
         }
-        return sync_expect(s->sync_fd, SYNC_START, NULL, err);
+        r = sync_expect(s->sync_fd, SYNC_START, NULL, err);
+        /* From here on the process outlives a `run` that is killed or detaches. */
+        if (r >= 0 && s->mode != TONG_CREATE_CMD && prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+                return tong_err_sys(err, errno, "clear the parent-death signal");
+        return r;
 }
 
 static int step_start_hooks(init_state *s, tong_err **err)
@@ -378,9 +418,11 @@ static const struct init_step {
         init_step_fn fn;
 } steps[] = {
         { "setup", step_basics },
-        { "cgroup", step_cgroup },
         { "join namespaces", step_join_namespaces },
         { "user namespace", step_user_namespace },
+        { "unshare", step_unshare },
+        { "cgroup", step_cgroup },
+        { "user namespace root", step_user_root },
         { "namespaces", step_time_uts_keyring },
         { "rootfs", step_rootfs },
         { "create hooks", step_create_hooks },

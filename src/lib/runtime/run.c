@@ -134,18 +134,6 @@ int container_wait_foreground(container *c, int pty, int sfd, int *ret_status, t
         return r;
 }
 
-static void record_running(container *c)
-{
-        tong_err *err = NULL;
-
-        free(c->state->status);
-        c->state->status = xstrdup("running");
-        if (tong_state_write(c->dir_fd, c->state, &err) < 0) {
-                tong_warn("%s", err->msg);
-                tong_err_free(err);
-        }
-}
-
 int tong_container_run(const tong_ctx *ctx, const tong_create_opts *o, int *ret_status,
                        tong_err **err)
 {
@@ -171,22 +159,25 @@ int tong_container_run(const tong_ctx *ctx, const tong_create_opts *o, int *ret_
         if (r < 0)
                 goto out;
         r = container_start_over(c, c->sync_fd, &destroy, err);
+        tong_debug("run `%s`: started", c->id);
+        if (r >= 0)
+                container_record_status(c, "running");
         c->sync_fd = safe_close(c->sync_fd);
         if (r < 0 && (destroy || mode == TONG_RUN_FOREGROUND)) {
                 container_destroy(c, true);
                 safe_close(pty);
                 goto out;
         }
-        if (r >= 0)
-                record_running(c);
         if (r < 0 || mode == TONG_RUN_DETACHED)
                 goto out;
         /* Others (kill, state, delete --force) must be able to act while we wait. */
         (void)flock(c->dir_fd, LOCK_UN);
         r = container_wait_foreground(c, pty, sfd, ret_status, err);
         (void)flock(c->dir_fd, LOCK_EX);
+        tong_debug("run `%s`: exited", c->id);
         if (!o->keep)
                 container_destroy(c, true);
+        tong_debug("run `%s`: destroyed", c->id);
 out:
         if (mode == TONG_RUN_FOREGROUND)
                 (void)sigprocmask(SIG_SETMASK, &old, NULL);

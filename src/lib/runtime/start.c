@@ -116,7 +116,6 @@ int tong_container_start(const tong_ctx *ctx, const char *id, tong_err **err)
         }
         if (r < 0)
                 return tong_err_prefix(err, r, "start container `%s`", id);
-        free(c->state->status);
-        c->state->status = xstrdup("running");
-        return tong_state_write(c->dir_fd, c->state, err);
+        container_record_status(c, "running");
+        return 0;
 }

@@ -14,6 +14,8 @@
 typedef enum sync_type {
         SYNC_USERNS_READY = 1, /* child: namespaces joined/created; write my id maps */
         SYNC_USERNS_DONE,      /* parent: maps written */
+        SYNC_CGROUP_READY,     /* parent: every cgroup exists: join them */
+        SYNC_CGROUP_NONE,      /* parent: no cgroup after all (rootless without delegation) */
         SYNC_HOOKS_RUNTIME,    /* child: mounts done; run prestart + createRuntime now */
         SYNC_HOOKS_RUNTIME_DONE,
         SYNC_PTY_MASTER,   /* child: the pty master (fd attached) for `run` in the foreground */

@@ -227,11 +227,11 @@ static tong_json *state_to_json(const tong_state *st)
         return o;
 }
 
-int tong_state_write(int dirfd, const tong_state *st, tong_err **err)
+int tong_state_write(int dirfd, const tong_state *st, bool durable, tong_err **err)
 {
         _cleanup_json_ tong_json *o = state_to_json(st);
         _cleanup_free_ char *s = tong_json_to_string(o, TONG_JSON_PLAIN);
-        int r = write_file_atomic_at(dirfd, STATE_FILE, s, strlen(s), 0600);
+        int r = write_file_atomic_at_full(dirfd, STATE_FILE, s, strlen(s), 0600, durable);
 
         if (r < 0)
                 return tong_err_sys(err, -r, "write state of container `%s`", st->id);

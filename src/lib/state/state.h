@@ -54,7 +54,8 @@ int tong_state_dir_open(int root_fd, const char *id, int lock, int *ret_dirfd, t
 /* Remove ROOT/ID and the files tong put in it (no recursion, no symlink following). */
 int tong_state_dir_remove(int root_fd, const char *id, tong_err **err);
 
-int tong_state_write(int dirfd, const tong_state *st, tong_err **err);
+/* durable: fsync before the rename (off the start path: see runtime/create.c). */
+int tong_state_write(int dirfd, const tong_state *st, bool durable, tong_err **err);
 int tong_state_read(int dirfd, tong_state **ret, tong_err **err);
 
 /* Save the config bytes (atomically) as ROOT/ID/config.json. */
