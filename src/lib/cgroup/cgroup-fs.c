@@ -164,9 +164,36 @@ static int walk(const cg_hier *h, bool make, bool *existed, size_t *created, int
         _cleanup_close_ int fd = open(h->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
         size_t n_made = 0;
         bool leaf_existed = true;
+        const char *rel = h->path[0] == '/' ? h->path + 1 : h->path;
 
         if (fd < 0)
                 return -errno;
+        /*
+         * Fast path, the whole relative path in one call: cgroupfs cannot hold symlinks, so
+         * nothing below the mount point can redirect it.  Component by component only when
+         * the parent is missing too.
+         */
+        int made = make && *rel ? (mkdirat(fd, rel, 0755) == 0 ? 1 : -errno) : 0;
+
+        if (*rel && (made >= 0 || made == -EEXIST)) {
+                int nfd;
+
+                leaf_existed = made <= 0;
+                n_made = made > 0;
+                nfd = openat(fd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd >= 0 || !make || errno != ENOENT) {
+                        if (nfd < 0)
+                                return errno == ELOOP ? -ENOTDIR : -errno;
+                        if (existed)
+                                *existed = leaf_existed;
+                        if (created)
+                                *created = n_made;
+                        *ret_fd = nfd;
+                        return 0;
+                }
+        }
+        n_made = 0;
+        leaf_existed = true;
         for (const char *s = h->path; *s;) {
                 const char *e = strchr(s + 1, '/');
                 _cleanup_free_ char *comp = NULL;
@@ -268,6 +295,10 @@ static int rm_tree(int parent, const char *name, unsigned depth)
 
         if (depth > CG_MAX_DEPTH)
                 return -ELOOP;
+        /* Usually there is no sub-cgroup: then one rmdir does it, no directory listing.
+         * (cgroupfs says EBUSY for sub-cgroups as well as for tasks: walk then.) */
+        if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+                return 0;
         fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;

@@ -128,8 +128,11 @@ int write_file_atomic_at_full(int dirfd, const char *name, const void *buf, size
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        (void)unlinkat(dirfd, tmp, 0);
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0 && errno == EEXIST) { /* left over by a writer that died */
+                (void)unlinkat(dirfd, tmp, 0);
+                fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        }
         if (fd < 0)
                 return -errno;
         r = write_all(fd, buf, n);

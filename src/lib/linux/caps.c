@@ -94,14 +94,27 @@ int tong_caps_set(const tong_capset *c, tong_err **err)
         return 0;
 }
 
+/*
+ * The bounding set only shrinks, and only through tong_caps_bounding_drop: read it once per
+ * process (keyed by pid: a child cloned into a new user namespace has a new, full one).
+ */
+static uint64_t bset_cached;
+static pid_t bset_pid;
+static bool bset_valid;
+
 uint64_t tong_caps_bounding_get(void)
 {
         uint64_t set = 0;
         int last = tong_cap_last_cap();
 
+        if (bset_valid && bset_pid == getpid())
+                return bset_cached;
         for (int cap = 0; cap <= last; cap++)
                 if (prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) > 0)
                         set |= UINT64_C(1) << cap;
+        bset_cached = set;
+        bset_pid = getpid();
+        bset_valid = true;
         return set;
 }
 
@@ -116,10 +129,13 @@ int tong_caps_bounding_drop(uint64_t keep, tong_err **err)
 
                 if (!(cur & bit) || (keep & bit))
                         continue;
-                if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) < 0)
+                if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) < 0) {
+                        bset_valid = false;
                         return tong_err_sys(err, errno, "drop %s from the bounding set",
                                             tong_cap_describe(cap, buf));
+                }
         }
+        bset_cached = cur & keep;
         return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "core/json.h"
 #include "core/macro.h"
 #include "core/missing.h"
+#include "linux/caps.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/seccomp-bpf.h"
@@ -199,7 +200,7 @@ static int persist(container *c, tong_err **err)
                 return tong_err_set(err, ESRCH, "the container process exited");
         st->pid = c->pid;
         st->pid_start = start;
-        r = tong_state_save_config(c->dir_fd, c->config_buf, c->config_len, err);
+        r = tong_state_save_config(c->dir_fd, c->config_buf, c->config_len, false, err);
         if (r < 0)
                 return r;
         return tong_state_write(c->dir_fd, st, true, err);
@@ -360,6 +361,8 @@ static int prepare(container *c, const tong_create_opts *o, tong_create_mode mod
                         return r;
         }
         container_open_trampoline(c);
+        /* Probed once here (kernel-wide), inherited by the child: ~40 prctl calls fewer. */
+        (void)tong_cap_last_cap();
         init_state_record(c);
         /* Written before anything exists to clean up after, so a create killed from now on
          * leaves a record `delete` can use; not fsync'd (a crash takes the cgroups along). */

@@ -669,7 +669,7 @@ int tong_container_update(const tong_ctx *ctx, const char *id, const tong_update
         if (r < 0)
                 return tong_err_prefix(err, r, "container `%s`: update", id);
         /* Recorded only once written: a later update or `events` builds on these values. */
-        r = tong_state_save_config(c->dir_fd, c->config_buf, c->config_len, err);
+        r = tong_state_save_config(c->dir_fd, c->config_buf, c->config_len, true, err);
         return r < 0 ? tong_err_prefix(err, r, "container `%s`: update", id) : 0;
 }
 

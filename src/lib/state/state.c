@@ -317,9 +317,9 @@ int tong_state_read(int dirfd, tong_state **ret, tong_err **err)
         return 0;
 }
 
-int tong_state_save_config(int dirfd, const char *buf, size_t len, tong_err **err)
+int tong_state_save_config(int dirfd, const char *buf, size_t len, bool durable, tong_err **err)
 {
-        int r = write_file_atomic_at(dirfd, CONFIG_FILE, buf, len, 0600);
+        int r = write_file_atomic_at_full(dirfd, CONFIG_FILE, buf, len, 0600, durable);
 
         if (r < 0)
                 return tong_err_sys(err, -r, "save config.json in the state directory");

@@ -58,8 +58,11 @@ int tong_state_dir_remove(int root_fd, const char *id, tong_err **err);
 int tong_state_write(int dirfd, const tong_state *st, bool durable, tong_err **err);
 int tong_state_read(int dirfd, tong_state **ret, tong_err **err);
 
-/* Save the config bytes (atomically) as ROOT/ID/config.json. */
-int tong_state_save_config(int dirfd, const char *buf, size_t len, tong_err **err);
+/*
+ * Save the config bytes (atomically) as ROOT/ID/config.json.  Not durable at create (the
+ * state record that names it is fsync'd after it); durable when `update` rewrites it.
+ */
+int tong_state_save_config(int dirfd, const char *buf, size_t len, bool durable, tong_err **err);
 
 /* IDs of all containers under root, sorted. */
 int tong_state_list(int root_fd, char ***ret_ids, tong_err **err);
