@@ -595,11 +595,12 @@ static int parent_sync(container *c, tong_create_mode mode, int *ret_pty, tong_e
 /* The init vanished mid-protocol: say how, and point at a memory limit that killed it. */
 static int explain_death(container *c, int r, tong_err **err)
 {
-        const tong_resources *res = &c->spec->linux.resources;
+        const tong_resources *res;
         int status;
 
-        if (r != -EPIPE || c->pid <= 0 || waitpid(c->pid, &status, 0) != c->pid)
+        if (r != -EPIPE || !c->spec || c->pid <= 0 || waitpid(c->pid, &status, 0) != c->pid)
                 return r;
+        res = &c->spec->linux.resources;
         c->pid = 0;
         tong_err_freep(err);
         if (!WIFSIGNALED(status))
