@@ -16,6 +16,20 @@
 #include "runtime/sync.h"
 #include "runtime/trampoline.h"
 
+int container_apply_limits(container *c, const tong_process *p, tong_err **err)
+{
+        int r;
+
+        r = tong_process_set_rlimits(p, c->pid, err);
+        if (r >= 0)
+                r = tong_process_set_oom_score_adj(p, c->pid, -1, err);
+        if (r >= 0)
+                r = tong_process_set_scheduler(p, c->pid, err);
+        if (r >= 0)
+                r = tong_process_set_io_priority(p, c->pid, err);
+        return r;
+}
+
 static int load_seccomp(container *c, int sync_fd, tong_err **err)
 {
         _cleanup_close_ int notify_fd = -EBADF;

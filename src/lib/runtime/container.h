@@ -108,6 +108,14 @@ void container_open_trampoline(container *c);
 /* become.c: execve the process (through the trampoline when there is one); on failure only. */
 int container_exec_process(container *c, const char *path, const tong_process *p, tong_err **err);
 
+/*
+ * become.c, called by the parent on the new child (c->pid): the settings the kernel checks
+ * against the initial user namespace (raising hard rlimits, lowering oom_score_adj,
+ * real-time scheduling and I/O class), applied by pid because the child may already be in
+ * its own user namespace.  Everything the child later runs inherits them.
+ */
+int container_apply_limits(container *c, const tong_process *p, tong_err **err);
+
 /* become.c: fds, umask, seccomp, user and capabilities, NNP: ready for execve. */
 int container_become_process(container *c, const tong_process *p, unsigned keep_fds, int sync_fd,
                              char **ret_path, tong_err **err);

@@ -534,33 +534,13 @@ static int cgroup_v1(container *c, tong_err **err)
         return sync_send_type(c->sync_fd, c->cg ? SYNC_CGROUP_READY : SYNC_CGROUP_NONE, err);
 }
 
-/*
- * Settings the kernel checks against the initial user namespace (raising hard rlimits,
- * lowering oom_score_adj, real-time scheduling): applied from here, by pid, so they work even
- * though the child may already be inside its own user namespace.  Inherited by all it runs.
- */
-static int apply_process_limits(container *c, tong_err **err)
-{
-        const tong_process *p = &c->spec->process;
-        int r;
-
-        r = tong_process_set_rlimits(p, c->pid, err);
-        if (r >= 0)
-                r = tong_process_set_oom_score_adj(p, c->pid, -1, err);
-        if (r >= 0)
-                r = tong_process_set_scheduler(p, c->pid, err);
-        if (r >= 0)
-                r = tong_process_set_io_priority(p, c->pid, err);
-        return r < 0 ? tong_err_prefix(err, r, "config.json") : r;
-}
-
 static int parent_sync(container *c, tong_create_mode mode, int *ret_pty, tong_err **err)
 {
         int r;
 
-        r = apply_process_limits(c, err);
+        r = container_apply_limits(c, &c->spec->process, err);
         if (r < 0)
-                return r;
+                return tong_err_prefix(err, r, "config.json");
         r = map_user_namespace(c, err);
         if (r >= 0)
                 r = cgroup_v1(c, err);

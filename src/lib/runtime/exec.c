@@ -230,13 +230,7 @@ int exec_sync(container *c, const tong_process *p, int *ret_pty, tong_err **err)
 {
         int r;
 
-        r = tong_process_set_rlimits(p, c->pid, err);
-        if (r >= 0)
-                r = tong_process_set_oom_score_adj(p, c->pid, -1, err);
-        if (r >= 0)
-                r = tong_process_set_scheduler(p, c->pid, err);
-        if (r >= 0)
-                r = tong_process_set_io_priority(p, c->pid, err);
+        r = container_apply_limits(c, p, err);
         if (r >= 0)
                 r = sync_send_type(c->sync_fd, SYNC_START, err);
         if (r >= 0 && p->terminal && c->console_fd < 0)
