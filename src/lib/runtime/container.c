@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,8 +167,7 @@ char *container_oci_state(const container *c, const char *status, unsigned json_
         return tong_json_to_string(o, json_flags);
 }
 
-/* Wait up to timeout_ms for pid to exit (it may not be our child). */
-static void wait_pid_gone(pid_t pid, int timeout_ms)
+void container_wait_gone(pid_t pid, int timeout_ms)
 {
         _cleanup_close_ int pidfd = tong_pidfd_open(pid, 0);
         struct pollfd p = { .fd = pidfd, .events = POLLIN };
@@ -188,7 +189,7 @@ void container_destroy(container *c, bool run_poststop)
                 if (c->pid > 0)
                         (void)waitpid(pid, NULL, 0);
                 else
-                        wait_pid_gone(pid, 5000);
+                        container_wait_gone(pid, 5000);
         }
         if (c->cg && c->cgroup_created) {
                 /* With its own pid namespace, the init's death took every process of the
@@ -244,4 +245,22 @@ void container_record_status(container *c, const char *status)
                 tong_warn("%s", err->msg);
                 tong_err_free(err);
         }
+}
+
+int container_connect_console(container *c, const char *path, tong_err **err)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return tong_err_set(err, ENAMETOOLONG, "--console-socket `%s`: path too long",
+                                    path);
+        memcpy(sa.sun_path, path, strlen(path));
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return tong_err_sys(err, errno, "--console-socket: socket");
+        c->console_fd = fd;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return tong_err_sys(err, errno, "--console-socket `%s`: connect", path);
+        return 0;
 }

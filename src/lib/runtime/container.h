@@ -85,6 +85,12 @@ int container_create(container *c, const tong_create_opts *o, tong_create_mode m
 /* init.c: the child side.  Never returns. */
 _Noreturn void container_init(container *c, int sync_fd, tong_create_mode mode);
 
+/* Wait up to timeout_ms for pid to exit (it need not be our child; reaped if it is). */
+void container_wait_gone(pid_t pid, int timeout_ms);
+
+/* Connect --console-socket path into c->console_fd (closed with c). */
+int container_connect_console(container *c, const char *path, tong_err **err);
+
 /* Record the phase the create reached ("created", "running"); warns on failure. */
 void container_record_status(container *c, const char *status);
 

@@ -163,27 +163,6 @@ static int open_start_socket(container *c, tong_err **err)
         return 0;
 }
 
-static int connect_console_socket(container *c, tong_err **err)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *path = c->opts->console_socket;
-        int fd;
-
-        if (!path || !c->spec->process.terminal)
-                return 0;
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return tong_err_set(err, ENAMETOOLONG, "--console-socket `%s`: path too long",
-                                    path);
-        memcpy(sa.sun_path, path, strlen(path));
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return tong_err_sys(err, errno, "--console-socket: socket");
-        c->console_fd = fd;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-                return tong_err_sys(err, errno, "--console-socket `%s`: connect", path);
-        return 0;
-}
-
 /*
  * The durable record: pid and its start time, written (with the config copy) while the child
  * sets itself up, off the critical path.  The status stays "creating": while this create
@@ -352,9 +331,11 @@ static int prepare(container *c, const tong_create_opts *o, tong_create_mode mod
         r = tong_cgroup_new(cgpath, c->id, &c->cg, err);
         if (r < 0)
                 return tong_err_prefix(err, r, "config.json: linux.cgroupsPath");
-        r = connect_console_socket(c, err);
-        if (r < 0)
-                return r;
+        if (o->console_socket && c->spec->process.terminal) {
+                r = container_connect_console(c, o->console_socket, err);
+                if (r < 0)
+                        return r;
+        }
         if (mode == TONG_CREATE_CMD) {
                 r = open_start_socket(c, err);
                 if (r < 0)

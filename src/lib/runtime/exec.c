@@ -159,23 +159,6 @@ static _Noreturn void exec_child_main(exec_child *x)
         _exit(EXIT_FAILURE);
 }
 
-static int connect_console(container *c, const char *path, tong_err **err)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return tong_err_set(err, ENAMETOOLONG, "--console-socket `%s`: too long", path);
-        memcpy(sa.sun_path, path, strlen(path));
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return tong_err_sys(err, errno, "--console-socket: socket");
-        c->console_fd = fd;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-                return tong_err_sys(err, errno, "--console-socket `%s`: connect", path);
-        return 0;
-}
-
 /* The parent side: everything up to the process running (or failing to). */
 static int exec_launch(container *c, const tong_exec_opts *o, const tong_process *p, int pidfd,
                        int *ret_pty, tong_err **err)
@@ -257,7 +240,7 @@ int exec_run(container *c, const tong_exec_opts *o, const tong_process *p, int *
                         return tong_err_prefix(err, r, "linux.seccomp");
         }
         if (p->terminal && o->console_socket) {
-                r = connect_console(c, o->console_socket, err);
+                r = container_connect_console(c, o->console_socket, err);
                 if (r < 0)
                         return r;
         }

@@ -29,6 +29,15 @@ static tong_json *enabled(bool on)
         return o;
 }
 
+static tong_json *seccomp_flags(void)
+{
+        tong_json *a = tong_json_new_array();
+
+        for (unsigned f = 1; f <= TONG_SECCOMP_FLAG_WAIT_KILLABLE_RECV; f <<= 1)
+                tong_json_append(a, tong_json_new_string(tong_seccomp_flag_name(f)));
+        return a;
+}
+
 static tong_json *seccomp_features(void)
 {
         tong_json *o = tong_json_new_object(), *a;
@@ -46,14 +55,9 @@ static tong_json *seccomp_features(void)
         for (size_t i = 0; tong_seccomp_arch_names[i]; i++)
                 tong_json_append(a, tong_json_new_string(tong_seccomp_arch_names[i]));
         tong_json_set(o, "archs", a);
-        a = tong_json_new_array();
-        for (unsigned f = 1; f <= TONG_SECCOMP_FLAG_WAIT_KILLABLE_RECV; f <<= 1)
-                tong_json_append(a, tong_json_new_string(tong_seccomp_flag_name(f)));
-        tong_json_set(o, "knownFlags", a);
-        a = tong_json_new_array();
-        for (unsigned f = 1; f <= TONG_SECCOMP_FLAG_WAIT_KILLABLE_RECV; f <<= 1)
-                tong_json_append(a, tong_json_new_string(tong_seccomp_flag_name(f)));
-        tong_json_set(o, "supportedFlags", a);
+        /* Every flag tong knows is passed to seccomp(2) as it is: known == supported. */
+        tong_json_set(o, "knownFlags", seccomp_flags());
+        tong_json_set(o, "supportedFlags", seccomp_flags());
         return o;
 }
 

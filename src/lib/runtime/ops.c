@@ -2,7 +2,6 @@
 /* state, list, kill and delete: operations on containers that exist already. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -149,16 +148,6 @@ int tong_container_kill(const tong_ctx *ctx, const char *id, int sig, bool all, 
         return signal_init(c, sig, err);
 }
 
-static void wait_gone(pid_t pid, int timeout_ms)
-{
-        _cleanup_close_ int pidfd = tong_pidfd_open(pid, 0);
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-        if (pidfd >= 0)
-                while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
-                        ;
-}
-
 int tong_container_delete(const tong_ctx *ctx, const char *id, bool force, tong_err **err)
 {
         _cleanup_(container_freep) container *c = container_new(ctx, id);
@@ -193,7 +182,7 @@ int tong_container_delete(const tong_ctx *ctx, const char *id, bool force, tong_
                 if (c->cg)
                         (void)tong_cgroup_kill_all(c->cg, SIGKILL, NULL);
                 (void)signal_init(c, SIGKILL, NULL);
-                wait_gone(c->state->pid, 10000);
+                container_wait_gone(c->state->pid, 10000);
         }
         /* Destroy (step 12), then poststop hooks (step 13), then forget the container. */
         container_destroy(c, c->spec != NULL);

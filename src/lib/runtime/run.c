@@ -124,8 +124,6 @@ int container_wait_foreground(container *c, int pty, int sfd, int *ret_status, t
 
         if (pty >= 0)
                 r = relay_start(&rl, pty, err);
-        else
-                rl.master = -EBADF;
         if (r >= 0)
                 r = wait_init(c, sfd, ret_status, err);
         if (r < 0)

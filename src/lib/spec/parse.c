@@ -745,19 +745,29 @@ int tong_spec_parse_buffer(const char *buf, size_t len, tong_spec **ret, tong_er
         return 0;
 }
 
-int tong_spec_parse_process(const char *buf, size_t len, const char *what, tong_process *ret,
-                            tong_err **err)
+/* A piece of a config in its own document (`exec --process`, `update -r`), with `what` as
+ * the path prefix; dst is filled by parse and, on failure, emptied by done. */
+static int parse_part(const char *buf, size_t len, const char *what,
+                      int (*parse)(sp_ctx *, const tong_json *, void *), void *dst, tong_err **err)
 {
         _cleanup_json_ tong_json *j = NULL;
-        tong_process p = { 0 };
         sp_ctx c;
         int r = parse_json(buf, len, &j, err);
 
         if (r < 0)
                 return r;
         sp_init(&c, what, err);
-        r = sp_process(&c, j, &p);
+        r = parse(&c, j, dst);
         sp_done(&c);
+        return r;
+}
+
+int tong_spec_parse_process(const char *buf, size_t len, const char *what, tong_process *ret,
+                            tong_err **err)
+{
+        tong_process p = { 0 };
+        int r = parse_part(buf, len, what, sp_process, &p, err);
+
         if (r < 0) {
                 tong_process_done(&p);
                 return r;
@@ -769,16 +779,9 @@ int tong_spec_parse_process(const char *buf, size_t len, const char *what, tong_
 int tong_spec_parse_resources(const char *buf, size_t len, const char *what, tong_resources *ret,
                               tong_err **err)
 {
-        _cleanup_json_ tong_json *j = NULL;
         tong_resources res = { 0 };
-        sp_ctx c;
-        int r = parse_json(buf, len, &j, err);
+        int r = parse_part(buf, len, what, sp_resources, &res, err);
 
-        if (r < 0)
-                return r;
-        sp_init(&c, what, err);
-        r = sp_resources(&c, j, &res);
-        sp_done(&c);
         if (r < 0) {
                 tong_resources_done(&res);
                 return r;
